@@ -1,0 +1,1 @@
+"""Cross-cutting kernel: imports no domain module."""

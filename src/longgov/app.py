@@ -1,0 +1,97 @@
+"""Composition root: ``create_app(settings)`` mounts every module."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from longgov.config import Settings
+from longgov.kernel.registry import Module
+from longgov.platform import Platform
+from longgov.security.crypto import sm3_hex
+from longgov.security.policy import permission_guard
+from longgov.web.deps import provide_ctx, provide_db_session
+from longgov.web.errors import handle_exception
+from longgov.web.middleware import RequestContextMiddleware, SessionAuthMiddleware
+
+WEB_DIR = Path(__file__).parent / "web"
+
+
+def all_modules(settings: Settings) -> list[Module]:
+    """Every domain module, in navigation order."""
+    from longgov.identity.module import module as identity  # noqa: PLC0415
+    from longgov.ops.api import healthz  # noqa: PLC0415
+    from longgov.security.audit.module import module as audit  # noqa: PLC0415
+    from longgov.web.views import demo_handlers, shell_handlers  # noqa: PLC0415
+
+    modules = [
+        Module(name="shell", title="平台", route_handlers=[*shell_handlers, healthz]),
+        identity,
+        audit,
+    ]
+    if settings.is_demo:
+        modules.append(Module(name="demo", title="演示", route_handlers=demo_handlers))
+    return modules
+
+
+def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> Litestar:
+    """Build the ASGI application."""
+    settings = settings or Settings()
+    platform = platform or Platform.build(settings)
+    modules = all_modules(settings)
+    handlers: list[Any] = [h for m in modules for h in m.route_handlers]
+    handlers.append(create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={"public": True}, include_in_schema=False))
+
+    # The CSRF secret derives from the session key, so it is stable across workers and restarts.
+    csrf = CSRFConfig(
+        secret=sm3_hex(platform.keys.session_key + b"csrf"),
+        cookie_name="lg_csrf",
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=False,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+    )
+
+    async def on_shutdown() -> None:
+        await platform.db.dispose()
+
+    return Litestar(
+        route_handlers=handlers,
+        dependencies={"db_session": Provide(provide_db_session), "ctx": Provide(provide_ctx)},
+        guards=[permission_guard],
+        middleware=[
+            RequestContextMiddleware(hsts=settings.secure_cookies),
+            SessionAuthMiddleware(platform),
+        ],
+        csrf_config=csrf,
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        exception_handlers={Exception: handle_exception},
+        openapi_config=OpenAPIConfig(
+            title="陇政通 LongGov API",
+            version="1",
+            description="甘肃省数字政府平台 JSON API",
+            path="/api/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        request_max_body_size=settings.max_json_bytes,
+        state={"platform": platform, "modules": modules},  # type: ignore[arg-type]
+        on_shutdown=[on_shutdown],
+        debug=False,
+        logging_config=None,
+    )
+
+
+def app_from_env() -> Litestar:
+    """Factory used by granian (``longgov.app:app_from_env``)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return create_app(Settings())

@@ -1,0 +1,95 @@
+"""Settings (pydantic-settings, env prefix ``LONGGOV_``)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET = "demo-only-insecure-secret"  # noqa: S105 - the placeholder we refuse outside demo mode
+
+
+class SettingsError(ValueError):
+    """Raised when the configuration is unsafe or inconsistent."""
+
+
+class Settings(BaseSettings):
+    """Everything the platform reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="LONGGOV_", env_file=None, extra="ignore")
+
+    mode: Literal["demo", "production", "test"] = "demo"
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    # Production loads keys from here; demo and test generate them on first run.
+    keys_dir: Path | None = None
+    secret: str = DEMO_SECRET
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    # Idle session timeout (seconds) and absolute lifetime.
+    session_idle_seconds: int = Field(default=30 * 60, ge=60)
+    session_max_seconds: int = Field(default=12 * 3600, ge=300)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lock_seconds: int = Field(default=15 * 60, ge=1)
+    sms_code_seconds: int = Field(default=5 * 60, ge=30)
+    max_json_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Cookies need Secure in production behind TLS; demo runs on plain http://127.0.0.1.
+    cookie_secure: bool | None = None
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    db_connect_timeout_s: int = Field(default=5, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.mode == "production":
+            if self.secret == DEMO_SECRET or len(self.secret) < 32:  # noqa: PLR2004 - 256-bit minimum
+                msg = "生产模式必须设置 LONGGOV_SECRET（至少32个字符，不能使用演示默认值）"
+                raise SettingsError(msg)
+            if not self.database_url:
+                msg = "生产模式必须设置 LONGGOV_DATABASE_URL"
+                raise SettingsError(msg)
+            if self.keys_dir is None:
+                msg = "生产模式必须设置 LONGGOV_KEYS_DIR（SM2/SM4 密钥目录）"
+                raise SettingsError(msg)
+        return self
+
+    @property
+    def is_demo(self) -> bool:
+        """True on the laptop/demo profile, where keys and outboxes are local."""
+        return self.mode == "demo"
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The async SQLAlchemy URL, defaulting to SQLite (WAL) under ``var/``."""
+        url = self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'longgov.sqlite3'}"
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+        if url.startswith("sqlite:///"):
+            url = "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+        return url
+
+    @property
+    def database_kind(self) -> Literal["sqlite", "postgresql"]:
+        """Which backend the URL names."""
+        return "postgresql" if self.effective_database_url.startswith("postgresql") else "sqlite"
+
+    @property
+    def effective_keys_dir(self) -> Path:
+        """Directory holding the SM2 signing key and SM4/HMAC keys."""
+        return self.keys_dir or self.var_dir / "keys"
+
+    @property
+    def create_missing_keys(self) -> bool:
+        """Only demo and test generate keys; production must be given them."""
+        return self.mode != "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure cookie flag: on in production unless explicitly disabled."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.mode == "production"

@@ -1,0 +1,1 @@
+"""Notifications: SMS and in-app messages through swappable gateways."""

@@ -1,0 +1,1 @@
+"""Operations: health, jobs, the operations centre and oversight views."""

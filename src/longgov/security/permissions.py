@@ -1,0 +1,85 @@
+"""Permissions (``scope:resource:action``), roles and the role → permission matrix."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    """Every permission the platform checks; keep alphabetised."""
+
+    AdminAccountsManage = "admin:accounts:manage"
+    AdminOrganisationsRead = "admin:organisations:read"
+    AuditChainVerify = "audit:chain:verify"
+    AuditEventsRead = "audit:events:read"
+    CitizenProfileRead = "citizen:profile:read"
+    DemoOutboxRead = "demo:outbox:read"
+    EnterpriseProfileRead = "enterprise:profile:read"
+    IdentityPersonsRead = "identity:persons:read"
+    IdentityPiiUnmask = "identity:pii:unmask"
+    SecurityAccountsUnlock = "security:accounts:unlock"
+    SecurityRolesAssign = "security:roles:assign"
+    WorkbenchHomeRead = "workbench:home:read"
+
+
+class Role(StrEnum):
+    """Roles an account can hold."""
+
+    Person = "person"
+    Enterprise = "enterprise"
+    CounterStaff = "counter_staff"
+    Approver = "approver"
+    DepartmentLeader = "department_leader"
+    HotlineAgent = "hotline_agent"
+    SystemAdmin = "system_admin"
+    SecurityAdmin = "security_admin"
+    AuditAdmin = "audit_admin"
+
+
+ROLE_TITLES: dict[Role, str] = {
+    Role.Person: "自然人",
+    Role.Enterprise: "法人",
+    Role.CounterStaff: "窗口人员",
+    Role.Approver: "审批人员",
+    Role.DepartmentLeader: "部门负责人",
+    Role.HotlineAgent: "12345坐席",
+    Role.SystemAdmin: "系统管理员",
+    Role.SecurityAdmin: "安全管理员",
+    Role.AuditAdmin: "审计管理员",
+}
+
+# MLPS level 3 (等保三级): system, security and audit administration are held by different people.
+SEPARATED_ADMIN_ROLES: frozenset[Role] = frozenset(
+    {Role.SystemAdmin, Role.SecurityAdmin, Role.AuditAdmin}
+)
+
+STAFF_ROLES: frozenset[Role] = frozenset(Role) - {Role.Person, Role.Enterprise}
+
+_P = Permission
+_STAFF_BASE = {_P.WorkbenchHomeRead}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.Person: frozenset({_P.CitizenProfileRead}),
+    Role.Enterprise: frozenset({_P.EnterpriseProfileRead}),
+    Role.CounterStaff: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
+    Role.Approver: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
+    Role.DepartmentLeader: frozenset(
+        _STAFF_BASE | {_P.IdentityPersonsRead, _P.IdentityPiiUnmask}
+    ),
+    Role.HotlineAgent: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
+    Role.SystemAdmin: frozenset(
+        _STAFF_BASE | {_P.AdminAccountsManage, _P.AdminOrganisationsRead}
+    ),
+    Role.SecurityAdmin: frozenset(
+        _STAFF_BASE | {_P.SecurityAccountsUnlock, _P.SecurityRolesAssign}
+    ),
+    Role.AuditAdmin: frozenset(_STAFF_BASE | {_P.AuditChainVerify, _P.AuditEventsRead}),
+}
+
+
+def permissions_for(roles: frozenset[Role] | set[Role]) -> frozenset[str]:
+    """Union of the permissions of the given roles, as strings."""
+    granted: set[str] = set()
+    for role in roles:
+        granted |= {str(p) for p in ROLE_PERMISSIONS[role]}
+    return frozenset(granted)
