@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -22,6 +23,7 @@ from longgov.security.crypto import sm3_hex
 from longgov.security.policy import permission_guard
 from longgov.web.deps import provide_ctx, provide_db_session
 from longgov.web.errors import handle_exception
+from longgov.web.render import install_filters
 from longgov.web.middleware import RequestContextMiddleware, SessionAuthMiddleware
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -30,12 +32,12 @@ WEB_DIR = Path(__file__).parent / "web"
 def all_modules(settings: Settings) -> list[Module]:
     """Every domain module, in navigation order."""
     from longgov.identity.module import module as identity  # noqa: PLC0415
-    from longgov.ops.api import healthz  # noqa: PLC0415
+    from longgov.ops.api import healthz, livez  # noqa: PLC0415
     from longgov.security.audit.module import module as audit  # noqa: PLC0415
     from longgov.web.views import demo_handlers, shell_handlers  # noqa: PLC0415
 
     modules = [
-        Module(name="shell", title="平台", route_handlers=[*shell_handlers, healthz]),
+        Module(name="shell", title="平台", route_handlers=[*shell_handlers, healthz, livez]),
         identity,
         audit,
     ]
@@ -74,7 +76,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             SessionAuthMiddleware(platform),
         ],
         csrf_config=csrf,
-        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine, engine_callback=install_filters),
         exception_handlers={Exception: handle_exception},
         openapi_config=OpenAPIConfig(
             title="陇政通 LongGov API",
@@ -84,7 +86,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             render_plugins=[JsonRenderPlugin()],
         ),
         request_max_body_size=settings.max_json_bytes,
-        state={"platform": platform, "modules": modules},  # type: ignore[arg-type]
+        state=State({"platform": platform, "modules": modules}),
         on_shutdown=[on_shutdown],
         debug=False,
         logging_config=None,

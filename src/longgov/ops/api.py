@@ -21,3 +21,9 @@ async def healthz(state: State) -> Response[dict[str, Any]]:
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         return Response({"status": "unavailable", "database": platform.db.kind}, status_code=503)
     return Response({"status": "ok", "database": platform.db.kind})
+
+
+@get("/livez", operation_id="livez", opt=PUBLIC, tags=["运维"])
+async def livez() -> dict[str, str]:
+    """Liveness: the worker answers (no database round trip); also the stack's ceiling in benchmarks."""
+    return {"status": "alive"}

@@ -14,6 +14,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
@@ -98,19 +99,19 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
     )
 
 
-async def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The single exception handler of the app."""
     error = translate(exc)
     request_id = request.scope.get("state", {}).get("request_id")
     if error.status_code >= 500:  # noqa: PLR2004
         log.error("unhandled error rid=%s: %s", request_id, type(exc).__name__, exc_info=exc)
-    if isinstance(error, PermissionDenied):
-        await _audit_denial(request, error)
+    # Litestar calls exception handlers synchronously: the denial is audited as a background task.
+    background = BackgroundTask(_audit_denial, request, error) if isinstance(error, PermissionDenied) else None
     if wants_json(request):
         body = error.to_dict()
         if error.status_code >= 500:  # noqa: PLR2004
             body["details"] = {"request_id": request_id}
-        return Response(content=body, status_code=error.status_code, media_type=MediaType.JSON)
+        return Response(content=body, status_code=error.status_code, media_type=MediaType.JSON, background=background)
     if isinstance(error, NotAuthenticated):
         portal = _portal_for_path(request.url.path)
         return Redirect(path=f"{PORTALS[portal]['login']}?next={request.url.path}", status_code=303)  # type: ignore[index]
@@ -130,6 +131,7 @@ async def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> R
             "demo_mode": False,
         },
         status_code=error.status_code,
+        background=background,
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Request
+from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 
 from longgov.kernel.registry import Module, Portal, nav_for
@@ -55,3 +58,16 @@ def safe_next(value: str | None, default: str) -> str:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
     return default
+
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def china_time(value: datetime, *, seconds: bool = False) -> str:
+    """Format a UTC datetime in Beijing time."""
+    return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def install_filters(engine: JinjaTemplateEngine) -> None:
+    """Template filters shared by every page."""
+    engine.engine.filters["cst"] = china_time
