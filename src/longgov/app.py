@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
@@ -49,6 +49,8 @@ def all_modules(settings: Settings) -> list[Module]:
 def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> Litestar:
     """Build the ASGI application."""
     settings = settings or Settings()
+    # The app disposes only a platform it built; a caller's (tests, CLI) stays the caller's.
+    owns_platform = platform is None
     platform = platform or Platform.build(settings)
     modules = all_modules(settings)
     handlers: list[Any] = [h for m in modules for h in m.route_handlers]
@@ -65,7 +67,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     )
 
     async def on_shutdown() -> None:
-        await platform.db.dispose()
+        if owns_platform:
+            await platform.db.dispose()
 
     return Litestar(
         route_handlers=handlers,

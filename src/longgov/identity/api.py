@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from longgov.identity import services
 from longgov.identity.schemas import (
@@ -15,11 +15,12 @@ from longgov.identity.schemas import (
     LoginRequest,
     MeView,
     NewStaff,
+    RoleGrant,
     OrganisationView,
     PersonView,
     SecondFactorRequest,
 )
-from longgov.platform import ServiceContext
+from longgov.web.deps import Ctx
 from longgov.security.permissions import Permission
 from longgov.security.policy import LOGIN_REQUIRED, PUBLIC, current_principal, require
 from longgov.web.middleware import SESSION_COOKIE
@@ -33,7 +34,7 @@ class AuthController(Controller):
     tags = ["认证"]  # noqa: RUF012
 
     @post("/login", operation_id="authLogin", opt=PUBLIC, status_code=200)
-    async def login(self, ctx: ServiceContext, data: LoginRequest) -> Response[dict[str, Any]]:
+    async def login(self, ctx: Ctx, data: JSONBody[LoginRequest]) -> Response[dict[str, Any]]:
         """Step one: identifier and password."""
         pending = await services.begin_login(ctx, data.portal, data.identifier, data.password)
         response = Response(content=pending.model_dump(mode="json"))
@@ -41,7 +42,7 @@ class AuthController(Controller):
         return response
 
     @post("/verify", operation_id="authVerify", opt=PUBLIC, status_code=200)
-    async def verify(self, request: Request[Any, Any, Any], ctx: ServiceContext, data: SecondFactorRequest) -> Response[dict[str, Any]]:
+    async def verify(self, request: Request[Any, Any, Any], ctx: Ctx, data: JSONBody[SecondFactorRequest]) -> Response[dict[str, Any]]:
         """Step two: the one-time code."""
         token = request.cookies.get(SESSION_COOKIE) or ""
         active = await services.complete_login(ctx, token, data.code)
@@ -50,7 +51,7 @@ class AuthController(Controller):
         return response
 
     @post("/logout", operation_id="authLogout", opt=PUBLIC, status_code=200)
-    async def logout(self, request: Request[Any, Any, Any], ctx: ServiceContext) -> Response[dict[str, str]]:
+    async def logout(self, request: Request[Any, Any, Any], ctx: Ctx) -> Response[dict[str, str]]:
         """End the session."""
         token = request.cookies.get(SESSION_COOKIE)
         if token:
@@ -76,8 +77,8 @@ class IdentityController(Controller):
     @get("/validate", operation_id="identityValidate", opt=PUBLIC)
     async def validate(
         self,
-        kind: Annotated[Literal["id_number", "uscc", "division", "phone"], Parameter(description="id_number | uscc | division | phone")],
-        value: Annotated[str, Parameter(max_length=64)],
+        kind: Annotated[Literal["id_number", "uscc", "division", "phone"], QueryParameter(description="id_number | uscc | division | phone")],
+        value: Annotated[str, QueryParameter(max_length=64)],
     ) -> CodeValidation:
         """Check a code the way forms do (公民身份号码, 统一社会信用代码, 行政区划代码)."""
         return services.validate_code(kind, value)
@@ -85,37 +86,37 @@ class IdentityController(Controller):
     @get("/persons", operation_id="identityListPersons", opt=require(Permission.IdentityPersonsRead))
     async def list_persons(
         self,
-        ctx: ServiceContext,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0, le=10_000_000)] = 0,
+        ctx: Ctx,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, le=10_000_000)] = 0,
     ) -> dict[str, Any]:
         """Persons in the caller's region, masked."""
         items, total = await services.list_persons(ctx, limit=limit, offset=offset)
         return {"items": [i.model_dump(mode="json") for i in items], "total": total, "limit": limit, "offset": offset}
 
     @get("/persons/{person_id:uuid}", operation_id="identityGetPerson", opt=require(Permission.IdentityPersonsRead))
-    async def get_person(self, ctx: ServiceContext, person_id: uuid.UUID, unmask: bool = False) -> PersonView:  # noqa: FBT001, FBT002 - query flag
+    async def get_person(self, ctx: Ctx, person_id: FromPath[uuid.UUID], unmask: FromQuery[bool] = False) -> PersonView:  # noqa: FBT001, FBT002 - query flag
         """One person; ``unmask=true`` needs identity:pii:unmask and is audited."""
         return await services.get_person(ctx, person_id, unmask=unmask)
 
     @get("/organisations", operation_id="identityListOrganisations", opt=require(Permission.AdminOrganisationsRead))
-    async def organisations(self, ctx: ServiceContext, division: Annotated[str | None, Parameter(pattern=r"^\d{6}$")] = None) -> list[OrganisationView]:
+    async def organisations(self, ctx: Ctx, division: Annotated[str | None, QueryParameter(pattern=r"^\d{6}$")] = None) -> list[OrganisationView]:
         """Organisations of one division."""
         return await services.list_organisations(ctx, division_code=division)
 
     @post("/staff", operation_id="identityCreateStaff", opt=require(Permission.AdminAccountsManage), status_code=201)
-    async def create_staff(self, ctx: ServiceContext, data: NewStaff) -> CreatedStaff:
+    async def create_staff(self, ctx: Ctx, data: JSONBody[NewStaff]) -> CreatedStaff:
         """Create a staff account (system administrator)."""
         return await services.create_staff(ctx, data)
 
     @post("/accounts/{account_id:uuid}/unlock", operation_id="identityUnlockAccount", opt=require(Permission.SecurityAccountsUnlock), status_code=200)
-    async def unlock(self, ctx: ServiceContext, account_id: uuid.UUID) -> dict[str, str]:
+    async def unlock(self, ctx: Ctx, account_id: FromPath[uuid.UUID]) -> dict[str, str]:
         """Lift a login lock (security administrator)."""
         await services.unlock_account(ctx, account_id)
         return {"status": "unlocked"}
 
     @post("/accounts/{account_id:uuid}/roles", operation_id="identityAssignRole", opt=require(Permission.SecurityRolesAssign), status_code=200)
-    async def assign_role(self, ctx: ServiceContext, account_id: uuid.UUID, data: dict[str, str]) -> dict[str, str]:
+    async def assign_role(self, ctx: Ctx, account_id: FromPath[uuid.UUID], data: JSONBody[RoleGrant]) -> dict[str, str]:
         """Grant a role (security administrator); the three admin roles stay separated."""
-        await services.assign_role(ctx, account_id, data.get("role", ""))
+        await services.assign_role(ctx, account_id, data.role)
         return {"status": "assigned"}

@@ -115,6 +115,12 @@ class NewStaff(StrictModel):
     password: str = Field(min_length=10, max_length=128)
 
 
+class RoleGrant(StrictModel):
+    """Input for granting a role."""
+
+    role: str = Field(min_length=1, max_length=40)
+
+
 class CreatedStaff(BaseModel):
     """A created staff account with its TOTP enrolment secret (shown once)."""
 

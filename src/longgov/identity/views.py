@@ -6,8 +6,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Template
 
 from longgov.identity import services
@@ -15,7 +14,7 @@ from longgov.identity.departments import DEPARTMENT_BY_KEY
 from longgov.identity.schemas import LoginPortal, NewStaff
 from longgov.kernel.errors import AppError
 from longgov.kernel.registry import Portal
-from longgov.platform import ServiceContext
+from longgov.web.deps import Ctx
 from longgov.security.audit import service as audit
 from longgov.security.permissions import ROLE_TITLES, SEPARATED_ADMIN_ROLES, STAFF_ROLES, Permission, Role
 from longgov.security.policy import LOGIN_REQUIRED, PUBLIC, current_principal, require
@@ -23,7 +22,7 @@ from longgov.web.middleware import SESSION_COOKIE
 from longgov.web.render import page, redirect, safe_next
 from longgov.web.sessions import set_session_cookie
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Form = URLEncodedBody[dict[str, str]]
 
 LOGIN_PORTAL: dict[LoginPortal, Portal] = {"person": "citizen", "enterprise": "enterprise", "staff": "workbench"}
 LOGIN_TEXT: dict[LoginPortal, dict[str, str]] = {
@@ -42,13 +41,13 @@ def _home_of(principal_kind: str, roles: frozenset[Role]) -> str:
 
 
 @get("/login/{portal:str}", operation_id="pageLogin", opt=PUBLIC, include_in_schema=False)
-async def login_page(request: Request[Any, Any, Any], portal: Literal["person", "enterprise", "staff"], next: str | None = None) -> Template:  # noqa: A002
+async def login_page(request: Request[Any, Any, Any], portal: FromPath[Literal["person", "enterprise", "staff"]], next: FromQuery[str | None] = None) -> Template:  # noqa: A002
     """Step one form."""
     return page(request, "identity/login.html", LOGIN_PORTAL[portal], login_portal=portal, text=LOGIN_TEXT[portal], next=safe_next(next, ""), error=None, identifier="")
 
 
 @post("/login/{portal:str}", operation_id="pageLoginSubmit", opt=PUBLIC, include_in_schema=False)
-async def login_submit(request: Request[Any, Any, Any], ctx: ServiceContext, portal: Literal["person", "enterprise", "staff"], data: Form) -> Response[Any] | Template:
+async def login_submit(request: Request[Any, Any, Any], ctx: Ctx, portal: FromPath[Literal["person", "enterprise", "staff"]], data: Form) -> Response[Any] | Template:
     """Check the password, then go to the second-factor page."""
     identifier = data.get("identifier", "").strip()
     next_path = safe_next(data.get("next"), "")
@@ -66,7 +65,7 @@ async def login_submit(request: Request[Any, Any, Any], ctx: ServiceContext, por
 
 
 @get("/login/verify", operation_id="pageLoginVerify", opt=PUBLIC, include_in_schema=False)
-async def verify_page(request: Request[Any, Any, Any], next: str | None = None) -> Template:  # noqa: A002
+async def verify_page(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:  # noqa: A002
     """Step two form."""
     factor, _, phone = (request.cookies.get("lg_second_factor") or "sms:").partition(":")
     portal: Portal = "workbench" if factor == "totp" else "citizen"
@@ -74,7 +73,7 @@ async def verify_page(request: Request[Any, Any, Any], next: str | None = None) 
 
 
 @post("/login/verify", operation_id="pageLoginVerifySubmit", opt=PUBLIC, include_in_schema=False)
-async def verify_submit(request: Request[Any, Any, Any], ctx: ServiceContext, data: Form) -> Response[Any] | Template:
+async def verify_submit(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Response[Any] | Template:
     """Check the code; on success replace the session and go home."""
     factor, _, phone = (request.cookies.get("lg_second_factor") or "sms:").partition(":")
     portal: Portal = "workbench" if factor == "totp" else "citizen"
@@ -100,7 +99,7 @@ async def citizen_home(request: Request[Any, Any, Any]) -> Template:
 
 
 @get("/citizen/me", operation_id="pageCitizenMe", opt=require(Permission.CitizenProfileRead), include_in_schema=False)
-async def citizen_me(request: Request[Any, Any, Any], ctx: ServiceContext) -> Template:
+async def citizen_me(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     """个人中心."""
     person = await services.my_person(ctx)
     logins = await audit.recent_logins(ctx.session, ctx.actor.account_id) if ctx.actor else []
@@ -114,7 +113,7 @@ async def enterprise_home(request: Request[Any, Any, Any]) -> Template:
 
 
 @get("/enterprise/me", operation_id="pageEnterpriseMe", opt=require(Permission.EnterpriseProfileRead), include_in_schema=False)
-async def enterprise_me(request: Request[Any, Any, Any], ctx: ServiceContext) -> Template:
+async def enterprise_me(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     """企业中心."""
     enterprise = await services.my_enterprise(ctx)
     logins = await audit.recent_logins(ctx.session, ctx.actor.account_id) if ctx.actor else []
@@ -122,7 +121,7 @@ async def enterprise_me(request: Request[Any, Any, Any], ctx: ServiceContext) ->
 
 
 @get("/workbench", operation_id="pageWorkbenchHome", opt=require(Permission.WorkbenchHomeRead), include_in_schema=False)
-async def workbench_home(request: Request[Any, Any, Any], ctx: ServiceContext) -> Template:
+async def workbench_home(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     """工作台 home: who I am, my organisation and data scope."""
     principal = ctx.actor
     assert principal is not None  # noqa: S101 - guarded route
@@ -140,7 +139,7 @@ async def workbench_home(request: Request[Any, Any, Any], ctx: ServiceContext) -
 
 
 @get("/workbench/persons", operation_id="pageWorkbenchPersons", opt=require(Permission.IdentityPersonsRead), include_in_schema=False)
-async def workbench_persons(request: Request[Any, Any, Any], ctx: ServiceContext, page_no: Annotated[int, Parameter(query="page", ge=1, le=100_000)] = 1, id_number: Annotated[str | None, Parameter(max_length=18)] = None) -> Template:
+async def workbench_persons(request: Request[Any, Any, Any], ctx: Ctx, page_no: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1, id_number: Annotated[str | None, QueryParameter(max_length=18)] = None) -> Template:
     """自然人查询: masked list of persons in my region, or an exact lookup by ID number."""
     error = None
     if id_number:
@@ -155,7 +154,7 @@ async def workbench_persons(request: Request[Any, Any, Any], ctx: ServiceContext
 
 
 @get("/workbench/persons/{person_id:uuid}", operation_id="pageWorkbenchPerson", opt=require(Permission.IdentityPersonsRead), include_in_schema=False)
-async def workbench_person(request: Request[Any, Any, Any], ctx: ServiceContext, person_id: uuid.UUID) -> Template:
+async def workbench_person(request: Request[Any, Any, Any], ctx: Ctx, person_id: FromPath[uuid.UUID]) -> Template:
     """One person, masked."""
     person = await services.get_person(ctx, person_id)
     can_unmask = bool(ctx.actor and ctx.actor.has(Permission.IdentityPiiUnmask))
@@ -163,38 +162,38 @@ async def workbench_person(request: Request[Any, Any, Any], ctx: ServiceContext,
 
 
 @post("/workbench/persons/{person_id:uuid}/unmask", operation_id="pageWorkbenchPersonUnmask", opt=require(Permission.IdentityPiiUnmask), include_in_schema=False)
-async def workbench_person_unmask(request: Request[Any, Any, Any], ctx: ServiceContext, person_id: uuid.UUID) -> Template:
+async def workbench_person_unmask(request: Request[Any, Any, Any], ctx: Ctx, person_id: FromPath[uuid.UUID]) -> Template:
     """Show the full record (audited)."""
     person = await services.get_person(ctx, person_id, unmask=True)
     return page(request, "identity/person.html", "workbench", person=person, can_unmask=False, division=services.division_label(person.division_code))
 
 
 @get("/admin", operation_id="pageAdminHome", opt=require(Permission.WorkbenchHomeRead), include_in_schema=False)
-async def admin_home(request: Request[Any, Any, Any], ctx: ServiceContext) -> Template:
+async def admin_home(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     """管理后台: the sections this administrator may use."""
     counts = await services.count_organisations(ctx.session)
     return page(request, "identity/admin_home.html", "admin", counts=counts)
 
 
 @get("/admin/staff", operation_id="pageAdminStaff", opt=require(Permission.AdminAccountsManage), include_in_schema=False)
-async def admin_staff(request: Request[Any, Any, Any], ctx: ServiceContext) -> Template:
+async def admin_staff(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     """Staff accounts and the create form."""
     return await _staff_page(request, ctx, created=None, error=None, form={})
 
 
-async def _staff_page(request: Request[Any, Any, Any], ctx: ServiceContext, *, created: Any, error: AppError | None, form: dict[str, str], status_code: int = 200) -> Template:  # noqa: ANN401
+async def _staff_page(request: Request[Any, Any, Any], ctx: Ctx, *, created: Any, error: AppError | None, form: dict[str, str], status_code: int = 200) -> Template:  # noqa: ANN401
     staff = await services.staff_accounts(ctx.session)
     roles = [(str(r), ROLE_TITLES[r]) for r in Role if r in STAFF_ROLES]
     return page(request, "identity/admin_staff.html", "admin", status_code=status_code, staff=staff, roles=roles, role_titles={str(k): v for k, v in ROLE_TITLES.items()}, created=created, error=error, form=form)
 
 
 @post("/admin/staff", operation_id="pageAdminStaffCreate", opt=require(Permission.AdminAccountsManage), include_in_schema=False)
-async def admin_staff_create(request: Request[Any, Any, Any], ctx: ServiceContext) -> Template:
+async def admin_staff_create(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     """Create a staff account from the form."""
     form = await request.form()
     values = {k: str(form.get(k, "")).strip() for k in ("username", "display_name", "organisation_code", "password")}
     try:
-        data = NewStaff.model_validate({**values, "roles": [str(r) for r in form.getall("roles")]})
+        data = NewStaff.model_validate({**values, "roles": [str(r) for r in (form.getall("roles") if "roles" in form else [])]})
         created = await services.create_staff(ctx, data)
     except AppError as error:
         return await _staff_page(request, ctx, created=None, error=error, form=values, status_code=error.status_code)
@@ -205,7 +204,7 @@ async def admin_staff_create(request: Request[Any, Any, Any], ctx: ServiceContex
 
 
 @get("/admin/organisations", operation_id="pageAdminOrganisations", opt=require(Permission.AdminOrganisationsRead), include_in_schema=False)
-async def admin_organisations(request: Request[Any, Any, Any], ctx: ServiceContext, division: Annotated[str, Parameter(pattern=r"^\d{6}$")] = "620000") -> Template:
+async def admin_organisations(request: Request[Any, Any, Any], ctx: Ctx, division: Annotated[str, QueryParameter(pattern=r"^\d{6}$")] = "620000") -> Template:
     """Organisation tree, one division at a time."""
     from longgov.identity.divisions import ancestors_of, children_of, get_division  # noqa: PLC0415
 
@@ -217,14 +216,14 @@ async def admin_organisations(request: Request[Any, Any, Any], ctx: ServiceConte
 
 
 @get("/admin/security", operation_id="pageAdminSecurity", opt=require(Permission.SecurityAccountsUnlock), include_in_schema=False)
-async def admin_security(request: Request[Any, Any, Any], ctx: ServiceContext) -> Template:
+async def admin_security(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     """Locked accounts."""
     locked = await services.list_locked_accounts(ctx.session)
     return page(request, "identity/admin_security.html", "admin", locked=locked)
 
 
 @post("/admin/security/unlock/{account_id:uuid}", operation_id="pageAdminUnlock", opt=require(Permission.SecurityAccountsUnlock), include_in_schema=False)
-async def admin_unlock(ctx: ServiceContext, account_id: uuid.UUID) -> Response[Any]:
+async def admin_unlock(ctx: Ctx, account_id: FromPath[uuid.UUID]) -> Response[Any]:
     """Unlock and go back to the list."""
     await services.unlock_account(ctx, account_id)
     return redirect("/admin/security")

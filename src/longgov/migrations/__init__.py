@@ -16,6 +16,7 @@ def alembic_config(settings: Settings) -> Config:
     """Alembic configuration pointing at this package's scripts and the settings' database."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
     config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     config.attributes["settings"] = settings

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from longgov.db import discard_after_commit, finish_failed, run_after_commit
@@ -14,6 +15,10 @@ from longgov.kernel.errors import AppError
 from longgov.platform import Platform, ServiceContext
 from longgov.security.policy import current_principal
 from longgov.security.principal import RequestMeta
+
+
+# Handlers declare ``ctx: Ctx`` to receive the request's service context.
+Ctx = NamedDependency[ServiceContext]
 
 
 def platform_of(state: State) -> Platform:
@@ -54,6 +59,6 @@ def request_meta(request: Request[Any, Any, Any]) -> RequestMeta:
     return RequestMeta(ip=ip, user_agent=request.headers.get("user-agent"), request_id=request.scope.get("state", {}).get("request_id"))
 
 
-async def provide_ctx(request: Request[Any, Any, Any], db_session: AsyncSession) -> ServiceContext:
+async def provide_ctx(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> ServiceContext:
     """The service context of this request."""
     return ServiceContext(session=db_session, platform=platform_of(request.app.state), actor=current_principal(request), meta=request_meta(request))

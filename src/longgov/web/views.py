@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
 from longgov.identity import services as identity
 from longgov.notify import services as notify
-from longgov.platform import ServiceContext
+from longgov.web.deps import Ctx
 from longgov.security.policy import PUBLIC
 from longgov.web.middleware import SESSION_COOKIE
 from longgov.web.render import A11Y_COOKIE, page, redirect, safe_next
@@ -35,7 +35,7 @@ async def toggle_accessibility(request: Request[Any, Any, Any]) -> Response[Any]
 
 
 @post("/logout", operation_id="pageLogout", opt=PUBLIC, include_in_schema=False)
-async def logout(request: Request[Any, Any, Any], ctx: ServiceContext) -> Response[Any]:
+async def logout(request: Request[Any, Any, Any], ctx: Ctx) -> Response[Any]:
     """End the session and go to the platform home."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -48,9 +48,9 @@ async def logout(request: Request[Any, Any, Any], ctx: ServiceContext) -> Respon
 @get("/partials/validate", operation_id="partialValidate", opt=PUBLIC, include_in_schema=False)
 async def validate_fragment(
     request: Request[Any, Any, Any],
-    kind: Literal["id_number", "uscc", "division", "phone"],
-    value: Annotated[str | None, Parameter(max_length=64)] = None,
-    identifier: Annotated[str | None, Parameter(max_length=64)] = None,
+    kind: FromQuery[Literal["id_number", "uscc", "division", "phone"]],
+    value: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    identifier: Annotated[str | None, QueryParameter(max_length=64)] = None,
 ) -> Template:
     """htmx: a one-line hint under a form field."""
     text = (value or identifier or "").strip()
@@ -59,7 +59,7 @@ async def validate_fragment(
 
 
 @get("/demo/sms", operation_id="pageDemoSmsOutbox", opt=PUBLIC, include_in_schema=False)
-async def demo_sms(request: Request[Any, Any, Any], ctx: ServiceContext) -> Template:
+async def demo_sms(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     """演示短信发件箱: what the local SMS gateway 'sent' (registered in demo mode only)."""
     messages = await notify.recent_outbox(ctx.session)
     return page(request, "demo/sms.html", "citizen", messages=messages)

@@ -6,18 +6,18 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
-from longgov.platform import ServiceContext
+from longgov.web.deps import Ctx
 from longgov.security.audit.service import EventFilter, count_events, record, search_events, verify_chain
 from longgov.security.audit.tags import RESULT_TITLES, TAG_TITLES
 from longgov.security.permissions import Permission
 from longgov.security.policy import require
 from longgov.web.render import page
 
-Text = Annotated[str | None, Parameter(max_length=120)]
-Seq = Annotated[int | None, Parameter(ge=1, le=2**62)]
+Text = Annotated[str | None, QueryParameter(max_length=120)]
+Seq = Annotated[int | None, QueryParameter(ge=1, le=2**62)]
 
 
 def _event_json(e: Any) -> dict[str, Any]:  # noqa: ANN401
@@ -49,13 +49,13 @@ class AuditController(Controller):
     @get("/events", operation_id="auditListEvents", opt=require(Permission.AuditEventsRead))
     async def events(
         self,
-        ctx: ServiceContext,
+        ctx: Ctx,
         actor: Text = None,
         tag: Text = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
         before_seq: Seq = None,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> dict[str, Any]:
         """Events newest first; page with ``before_seq``."""
         rows = await search_events(ctx.session, EventFilter(actor=actor, tag=tag, since=since, until=until), limit=limit, before_seq=before_seq)
@@ -63,7 +63,7 @@ class AuditController(Controller):
         return {"items": [_event_json(e) for e in rows], "next_before_seq": rows[-1].seq if len(rows) == limit else None}
 
     @post("/verify", operation_id="auditVerifyChain", opt=require(Permission.AuditChainVerify), status_code=200)
-    async def verify(self, ctx: ServiceContext) -> dict[str, Any]:
+    async def verify(self, ctx: Ctx) -> dict[str, Any]:
         """Recompute the SM3 hash chain."""
         report = await verify_chain(ctx.session)
         record(ctx.session, "audit:chain:verify", actor=ctx.actor, meta=ctx.meta, result="success" if report.ok else "failure", details={"checked": report.checked, "first_bad_seq": report.first_bad_seq})
@@ -73,12 +73,12 @@ class AuditController(Controller):
 @get("/admin/audit", operation_id="pageAdminAudit", opt=require(Permission.AuditEventsRead), include_in_schema=False)
 async def audit_page(
     request: Request[Any, Any, Any],
-    ctx: ServiceContext,
+    ctx: Ctx,
     actor: Text = None,
     tag: Text = None,
-    since: Annotated[str | None, Parameter(max_length=20)] = None,
-    until: Annotated[str | None, Parameter(max_length=20)] = None,
-    result: Annotated[str | None, Parameter(pattern="^(success|failure|denied)?$")] = None,
+    since: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    until: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    result: Annotated[str | None, QueryParameter(pattern="^(success|failure|denied)?$")] = None,
     before_seq: Seq = None,
 ) -> Template:
     """审计日志 browser: filter by actor, action, time and result."""
@@ -91,7 +91,7 @@ async def audit_page(
 
 
 @post("/admin/audit/verify", operation_id="pageAdminAuditVerify", opt=require(Permission.AuditChainVerify), include_in_schema=False)
-async def audit_verify_page(request: Request[Any, Any, Any], ctx: ServiceContext) -> Template:
+async def audit_verify_page(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     """Run the chain check from the browser."""
     report = await verify_chain(ctx.session)
     record(ctx.session, "audit:chain:verify", actor=ctx.actor, meta=ctx.meta, result="success" if report.ok else "failure", details={"checked": report.checked})

@@ -1,0 +1,1 @@
+"""Web layer: templating, layout, middleware, errors, shell pages."""

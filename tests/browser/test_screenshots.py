@@ -1,0 +1,164 @@
+"""Every main page at 390 px (phone) and 1280 px (desktop): real Chinese glyphs, no horizontal overflow,
+tables inside scrolling wrappers, and a PNG for review.
+
+The PNGs go to ``test-artifacts/screenshots/`` (gitignored): ``<width>-<page>.png``, ``-a11y`` for
+长辈模式. ``LONGGOV_SCREENSHOTS=0`` keeps every check and skips writing the PNGs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import pytest
+
+from tests.browser.support import DESKTOP, MOBILE, DemoServer, SignedIn, heading_fonts, no_horizontal_overflow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytest.importorskip("playwright.sync_api", reason="the python playwright package is not installed")
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+WRITE_PNGS = os.environ.get("LONGGOV_SCREENSHOTS", "1") != "0"
+WIDTHS = (390, 1280)
+
+
+class Shot(NamedTuple):
+    """One page to check: who looks at it (None: anonymous, "pending": between the two login steps)."""
+
+    name: str
+    path: str
+    who: str | None
+    text: str
+    status: int = 200
+
+
+PAGES = [
+    Shot("home", "/", None, "陇政通"),
+    Shot("citizen", "/citizen", None, "甘快办"),
+    Shot("login-person", "/login/person", None, "个人登录"),
+    Shot("login-staff", "/login/staff", None, "工作人员登录"),
+    Shot("login-verify", "/login/verify", "pending", "身份验证"),
+    Shot("citizen-me", "/citizen/me", "citizen", "个人中心"),
+    Shot("enterprise", "/enterprise", None, "陇商通"),
+    Shot("workbench", "/workbench", "lz_scjg_window", "工作台"),
+    Shot("workbench-persons", "/workbench/persons", "lz_scjg_window", "自然人查询"),
+    Shot("workbench-person", "<first person>", "lz_scjg_window", "公民身份号码"),
+    Shot("admin", "/admin", "sysadmin", "管理后台"),
+    Shot("admin-audit", "/admin/audit", "auditor", "审计日志"),
+    Shot("admin-staff", "/admin/staff", "sysadmin", "工作人员账号"),
+    Shot("admin-organisations", "/admin/organisations", "sysadmin", "机构与区划"),
+    Shot("admin-security", "/admin/security", "secadmin", "账号安全"),
+    Shot("demo-sms", "/demo/sms", None, "演示短信发件箱"),
+    Shot("error-404", f"/citizen/no-such-page-{uuid.uuid4().hex[:6]}", None, "页面不存在", 404),
+    Shot("error-403", "/admin/audit", "lz_scjg_window", "无权访问", 403),
+]
+ELDER_PAGES = ("home", "citizen", "login-person", "citizen-me", "workbench-persons")
+
+
+class Contexts:
+    """Browser contexts per (who, width, 长辈模式), opened on first use and shared by the module."""
+
+    def __init__(self, browser: Any, server: DemoServer, signed_in: SignedIn) -> None:
+        self.browser, self.server, self.signed_in = browser, server, signed_in
+        self.open: dict[tuple[str | None, int, bool], Any] = {}
+        self.person_path: str | None = None
+
+    def get(self, who: str | None, width: int, *, elder: bool = False) -> Any:
+        key = (who, width, elder)
+        if key not in self.open:
+            settings: dict[str, Any] = {**(MOBILE if width == 390 else DESKTOP), "base_url": self.server.base_url, "locale": "zh-CN"}
+            settings["device_scale_factor"] = 1  # CSS pixels: smaller PNGs, quicker to write and to review
+            if who not in {None, "pending"}:
+                settings["storage_state"] = self.signed_in(who)
+            context = self.browser.new_context(**settings)
+            context.set_default_timeout(10_000)
+            if elder:
+                context.add_cookies([{"name": "lg_a11y", "value": "1", "url": self.server.base_url}])
+            self.open[key] = context
+        return self.open[key]
+
+    def goto(self, page: Any, shot: Shot) -> Any:
+        """Open the page of a shot; returns the navigation response (None for the verify step)."""
+        if shot.who == "pending":
+            citizen = self.server.citizens[1]
+            page.goto("/login/person")
+            page.get_by_label("公民身份号码").fill(citizen.id_number)
+            page.get_by_label("密码").fill(citizen.password)
+            page.get_by_role("button", name="下一步").click()
+            page.wait_for_url("**/login/verify*")
+            return None
+        path = shot.path
+        if path == "<first person>":
+            if self.person_path is None:
+                page.goto("/workbench/persons")
+                self.person_path = page.locator("tbody tr").first.get_by_role("link", name="详情").get_attribute("href")
+            path = self.person_path or "/workbench/persons"
+        return page.goto(path)
+
+    def close(self) -> None:
+        for context in self.open.values():
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def contexts(browser: Any, server: DemoServer, signed_in: SignedIn) -> Iterator[Contexts]:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    holder = Contexts(browser, server, signed_in)
+    yield holder
+    holder.close()
+
+
+def _check_layout(page: Any, width: int, text: str) -> None:
+    expect(page.locator("main")).to_contain_text(text)
+    fits, scroll_width = no_horizontal_overflow(page, width)
+    assert fits, f"{page.url} is {scroll_width}px wide in a {width}px viewport"
+    unwrapped = page.locator("main table:not(.table-wrap table)").count()
+    assert unwrapped == 0, f"{unwrapped} table(s) outside a scrolling .table-wrap on {page.url}"
+
+
+def _shoot(page: Any, name: str) -> None:
+    if WRITE_PNGS:
+        page.evaluate("document.fonts.ready")
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("shot", PAGES, ids=[s.name for s in PAGES])
+def test_page_layout(contexts: Contexts, shot: Shot, width: int) -> None:
+    page = contexts.get(shot.who, width).new_page()
+    try:
+        response = contexts.goto(page, shot)
+        if response is not None:
+            assert response.status == shot.status, f"{shot.path} answered {response.status}"
+        _check_layout(page, width, shot.text)
+        if width == WIDTHS[0]:
+            fonts = heading_fonts(page)
+            assert fonts, f"no font drew the heading of {page.url}"
+            assert all("CJK" in f for f in fonts), f"the heading of {page.url} fell back to {fonts}: Chinese would show as boxes"
+        _shoot(page, f"{width}-{shot.name}")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ELDER_PAGES)
+def test_elder_mode_layout(contexts: Contexts, name: str, width: int) -> None:
+    shot = next(s for s in PAGES if s.name == name)
+    page = contexts.get(shot.who, width, elder=True).new_page()
+    try:
+        contexts.goto(page, shot)
+        expect(page.locator("html")).to_have_class(re.compile(r"\ba11y\b"))
+        _check_layout(page, width, shot.text)
+        size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        assert size >= 20, f"长辈模式 body text is {size}px"
+        _shoot(page, f"{width}-{shot.name}-a11y")
+    finally:
+        page.close()
