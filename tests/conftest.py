@@ -138,7 +138,12 @@ def make_person(platform: Platform):
         id_number, phone = random_resident_id(region), random_phone()
         async with platform.db.transaction() as session:
             person = await identity.register_person(
-                ServiceContext(session=session, platform=platform), name=name, id_number=id_number, phone=phone, password=PASSWORD, address="甘肃省兰州市城关区测试路1号"
+                ServiceContext(session=session, platform=platform),
+                name=name,
+                id_number=id_number,
+                phone=phone,
+                password=PASSWORD,
+                address="甘肃省兰州市城关区测试路1号",
             )
         return PersonFixture(person.id, name, id_number, phone, PASSWORD)
 
@@ -212,3 +217,9 @@ async def login_staff(c: httpx.AsyncClient, staff: StaffFixture) -> None:
     assert r.status_code == 200, r.text
     r = await c.post("/api/v1/auth/verify", json={"code": pyotp.TOTP(staff.totp_secret).now()}, headers=headers)
     assert r.status_code == 200, r.text
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: Playwright's sync API keeps its own event loop running,
+    which would clash with the asyncio loop of the async tests if they came after it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

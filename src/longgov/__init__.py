@@ -1,0 +1,1 @@
+"""LongGov (陇政通): Gansu provincial digital-government platform."""

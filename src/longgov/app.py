@@ -8,11 +8,11 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -23,8 +23,8 @@ from longgov.security.crypto import sm3_hex
 from longgov.security.policy import permission_guard
 from longgov.web.deps import provide_ctx, provide_db_session
 from longgov.web.errors import handle_exception
-from longgov.web.render import install_filters
 from longgov.web.middleware import RequestContextMiddleware, SessionAuthMiddleware
+from longgov.web.render import install_filters
 
 WEB_DIR = Path(__file__).parent / "web"
 

@@ -19,8 +19,8 @@ audit_app = typer.Typer(help="审计", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_CONFIG = 2
 EXIT_INVALID = 3
@@ -75,7 +75,9 @@ def create_staff(
     username: Annotated[str, typer.Option(help="登录用户名（小写字母开头）")],
     name: Annotated[str, typer.Option(help="姓名")],
     organisation: Annotated[str, typer.Option(help="机构代码，如 620100-market_regulation")],
-    role: Annotated[list[str], typer.Option(help="角色，可重复：counter_staff, approver, department_leader, hotline_agent, system_admin, security_admin, audit_admin")],
+    role: Annotated[
+        list[str], typer.Option(help="角色，可重复：counter_staff, approver, department_leader, hotline_agent, system_admin, security_admin, audit_admin")
+    ],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="初始密码（至少10位）")],
 ) -> None:
     """Create a staff account and print its TOTP enrolment secret once."""

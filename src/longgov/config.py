@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     db_connect_timeout_s: int = Field(default=5, ge=1)
-    db_pool_size: int = Field(default=10, ge=1)
+    # Per worker; cover its peak concurrency, or the pool churns connections (seen in bench).
+    db_pool_size: int = Field(default=20, ge=1)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
@@ -66,7 +67,7 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         """The async SQLAlchemy URL, defaulting to SQLite (WAL) under ``var/``."""
         url = self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'longgov.sqlite3'}"
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
+        if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+asyncpg://" + url.split("://", 1)[1]
         if url.startswith("sqlite:///"):
             url = "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")

@@ -6,6 +6,7 @@ with a fixed random seed, so two runs give the same people and the same logins.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import dataclass
 from datetime import date
@@ -19,9 +20,62 @@ from longgov.platform import ServiceContext
 DEMO_PASSWORD = "Gansu2024demo"  # noqa: S105 - demo accounts only; demo mode refuses to run in production
 DEMO_STAFF_PASSWORD = "Gansu2024staff!"  # noqa: S105
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "建国 秀英 志强 丽娟 海燕 永红 文博 雅琴 国庆 玉兰 晓东 春梅 天佑 雪梅 子涵 浩然 欣怡 宇航 思远 嘉怡 俊杰 梦瑶 明轩 佳琪 振华 淑珍 建军 桂兰 学文 慧敏".split()
-COUNTIES = ["620102", "620103", "620104", "620105", "620111", "620121", "620302", "620402", "620502", "620602", "620702", "620802", "620902", "621002", "621102", "621202", "622901", "623001"]
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚"
+    "卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = [
+    "建国",
+    "秀英",
+    "志强",
+    "丽娟",
+    "海燕",
+    "永红",
+    "文博",
+    "雅琴",
+    "国庆",
+    "玉兰",
+    "晓东",
+    "春梅",
+    "天佑",
+    "雪梅",
+    "子涵",
+    "浩然",
+    "欣怡",
+    "宇航",
+    "思远",
+    "嘉怡",
+    "俊杰",
+    "梦瑶",
+    "明轩",
+    "佳琪",
+    "振华",
+    "淑珍",
+    "建军",
+    "桂兰",
+    "学文",
+    "慧敏",
+]
+COUNTIES = [
+    "620102",
+    "620103",
+    "620104",
+    "620105",
+    "620111",
+    "620121",
+    "620302",
+    "620402",
+    "620502",
+    "620602",
+    "620702",
+    "620802",
+    "620902",
+    "621002",
+    "621102",
+    "621202",
+    "622901",
+    "623001",
+]
 ENTERPRISES = [
     ("甘肃陇原牛羊肉食品有限公司", "620121", "农产品加工"),
     ("兰州黄河云数据科技有限公司", "620102", "数据服务"),
@@ -78,18 +132,17 @@ async def seed_demo(ctx: ServiceContext, *, persons: int = 36) -> tuple[list[Dem
         id_number = make_resident_id(county, birth, rng.randint(0, 999))
         phone = f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"
         address = f"{identity.division_label(county)}{rng.choice(['滨河路', '东岗西路', '建设路', '民主街', '人民路'])}{rng.randint(1, 300)}号"
-        try:
+        with contextlib.suppress(Conflict):
             await identity.register_person(ctx, name=name, id_number=id_number, phone=phone, password=DEMO_PASSWORD, address=address)
-        except Conflict:
-            pass
         if i < 3:  # noqa: PLR2004 - print a few, not all
             logins.append(DemoLogin("person", id_number, DEMO_PASSWORD, name, f"短信验证码（发往 {phone[:3]}****{phone[-4:]}，见 /demo/sms）"))
-    for i, (name, county, _industry) in enumerate(ENTERPRISES):
-        authority, category = ("9", "2") if "个体" not in name and "小吃店" not in name else ("9", "2")
+    for i, (name, county, industry) in enumerate(ENTERPRISES):
+        # GB 32100: 市场监管 registers companies as 91…, individual businesses (个体工商户) as 92….
+        authority, category = ("9", "2") if industry == "个体工商户" else ("9", "1")
         uscc = make_uscc(authority, category, county, f"{rng.randint(10_000_000, 99_999_999)}"[:8].replace("0", "A", 1))
         phone = f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"
         legal = rng.choice(SURNAMES) + rng.choice(GIVEN)
-        try:
+        with contextlib.suppress(Conflict):
             await identity.register_enterprise(
                 ctx,
                 name=name,
@@ -100,14 +153,14 @@ async def seed_demo(ctx: ServiceContext, *, persons: int = 36) -> tuple[list[Dem
                 password=DEMO_PASSWORD,
                 address=f"{identity.division_label(county)}工业园区{i + 1}号",
             )
-        except Conflict:
-            pass
         if i < 2:  # noqa: PLR2004
             logins.append(DemoLogin("enterprise", uscc, DEMO_PASSWORD, name, f"短信验证码（发往 {phone[:3]}****{phone[-4:]}，见 /demo/sms）"))
     secrets: dict[str, str] = {}
     for username, display, org, roles in STAFF:
         try:
-            created = await identity.create_staff(ctx, NewStaff(username=username, display_name=display, organisation_code=org, roles=roles, password=DEMO_STAFF_PASSWORD))
+            created = await identity.create_staff(
+                ctx, NewStaff(username=username, display_name=display, organisation_code=org, roles=roles, password=DEMO_STAFF_PASSWORD)
+            )
             secrets[username] = created.totp_secret
         except Conflict:
             secrets[username] = await identity.demo_totp_secret(ctx, username)

@@ -132,7 +132,6 @@ def test_auditor_filters_logins_and_verifies_the_chain(new_context: Any, server:
     expect(notice).to_contain_text(re.compile(r"已校验 \d+ 条记录"))
 
 
-@pytest.mark.xfail(reason="identity.services.complete_login records 登录成功 with actor=None: the audit log shows 操作人 '—'", strict=False)
 def test_audit_log_names_who_logged_in(new_context: Any, server: DemoServer, signed_in: Any) -> None:
     signed_in("citizen")
     signed_in("lz_scjg_window")

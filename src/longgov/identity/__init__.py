@@ -1,0 +1,1 @@
+"""Identity: persons, enterprises, staff, organisations, roles, login and sessions (R3.1)."""

@@ -15,14 +15,14 @@ from longgov.identity.schemas import (
     LoginRequest,
     MeView,
     NewStaff,
-    RoleGrant,
     OrganisationView,
     PersonView,
+    RoleGrant,
     SecondFactorRequest,
 )
-from longgov.web.deps import Ctx
 from longgov.security.permissions import Permission
 from longgov.security.policy import LOGIN_REQUIRED, PUBLIC, current_principal, require
+from longgov.web.deps import Ctx
 from longgov.web.middleware import SESSION_COOKIE
 from longgov.web.sessions import clear_session_cookie, set_session_cookie
 
@@ -95,7 +95,7 @@ class IdentityController(Controller):
         return {"items": [i.model_dump(mode="json") for i in items], "total": total, "limit": limit, "offset": offset}
 
     @get("/persons/{person_id:uuid}", operation_id="identityGetPerson", opt=require(Permission.IdentityPersonsRead))
-    async def get_person(self, ctx: Ctx, person_id: FromPath[uuid.UUID], unmask: FromQuery[bool] = False) -> PersonView:  # noqa: FBT001, FBT002 - query flag
+    async def get_person(self, ctx: Ctx, person_id: FromPath[uuid.UUID], unmask: FromQuery[bool] = False) -> PersonView:  # noqa: FBT002 - query flag
         """One person; ``unmask=true`` needs identity:pii:unmask and is audited."""
         return await services.get_person(ctx, person_id, unmask=unmask)
 

@@ -131,9 +131,7 @@ _MIN_BIRTH_DATE: Final = date(1900, 1, 1)
 _MAX_SEQUENCE: Final = 999
 
 #: ISO 7064 MOD 11-2 weights 2**(17 - i) mod 11 for positions 1..17.
-_RESIDENT_WEIGHTS: Final = tuple(
-    pow(2, _RESIDENT_BODY_LENGTH - i, 11) for i in range(_RESIDENT_BODY_LENGTH)
-)
+_RESIDENT_WEIGHTS: Final = tuple(pow(2, _RESIDENT_BODY_LENGTH - i, 11) for i in range(_RESIDENT_BODY_LENGTH))
 #: Check character indexed by (weighted sum mod 11), i.e. (12 - s) mod 11.
 _RESIDENT_CHECK_CHARS: Final = "10X98765432"
 
@@ -164,9 +162,7 @@ def resident_id_check_char(first17: str) -> str:
     if len(first17) != _RESIDENT_BODY_LENGTH or not _is_ascii_digits(first17):
         msg = "first17 must be exactly 17 ASCII digits"
         raise ValueError(msg)
-    total = sum(
-        int(ch) * weight for ch, weight in zip(first17, _RESIDENT_WEIGHTS, strict=True)
-    )
+    total = sum(int(ch) * weight for ch, weight in zip(first17, _RESIDENT_WEIGHTS, strict=True))
     return _RESIDENT_CHECK_CHARS[total % 11]
 
 
@@ -232,11 +228,7 @@ def check_resident_id(value: str, *, today: date | None = None) -> CodeCheck:
     rid = normalise_resident_id(value)
     error = _resident_structure_error(rid)
     if error is None:
-        error = (
-            _region_error(rid[:_REGION_LENGTH])
-            or _birth_error(rid[6:14], today if today is not None else _china_today())
-            or _resident_check_error(rid)
-        )
+        error = _region_error(rid[:_REGION_LENGTH]) or _birth_error(rid[6:14], today if today is not None else _china_today()) or _resident_check_error(rid)
     if error is not None:
         return CodeCheck(valid=False, message=error)
     return CodeCheck(valid=True, message=_MSG_ID_OK)
@@ -385,10 +377,7 @@ def organisation_code_check_char(body: str) -> str:
     if len(body) != _ORG_CODE_BODY_LENGTH or not set(body) <= _ORG_CHARSET:
         msg = "organisation code body must be 8 digits or upper-case letters"
         raise ValueError(msg)
-    total = sum(
-        _org_char_value(ch) * weight
-        for ch, weight in zip(body, _ORG_WEIGHTS, strict=True)
-    )
+    total = sum(_org_char_value(ch) * weight for ch, weight in zip(body, _ORG_WEIGHTS, strict=True))
     check = _ORG_MODULUS - total % _ORG_MODULUS
     if check == _ORG_CHECK_TEN:
         return "X"
@@ -411,10 +400,7 @@ def uscc_check_char(first17: str) -> str:
     if len(first17) != _USCC_BODY_LENGTH or not set(first17) <= _USCC_VALUES.keys():
         msg = "first17 must be exactly 17 characters of the USCC charset"
         raise ValueError(msg)
-    total = sum(
-        _USCC_VALUES[ch] * weight
-        for ch, weight in zip(first17, USCC_WEIGHTS, strict=True)
-    )
+    total = sum(_USCC_VALUES[ch] * weight for ch, weight in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_CHARSET[(_USCC_MODULUS - total % _USCC_MODULUS) % _USCC_MODULUS]
 
 
@@ -484,10 +470,7 @@ def make_uscc(authority: str, category: str, region: str, org_body: str) -> str:
     if len(region) != _REGION_LENGTH or not _is_ascii_digits(region):
         msg = f"region must be 6 ASCII digits, got {region!r}"
         raise ValueError(msg)
-    if (
-        len(org_body) != _ORG_CODE_BODY_LENGTH
-        or not set(org_body) <= _USCC_VALUES.keys()
-    ):
+    if len(org_body) != _ORG_CODE_BODY_LENGTH or not set(org_body) <= _USCC_VALUES.keys():
         msg = f"org_body must be 8 characters of the USCC charset, got {org_body!r}"
         raise ValueError(msg)
     org_code = org_body + organisation_code_check_char(org_body)
@@ -500,9 +483,7 @@ def make_uscc(authority: str, category: str, region: str, org_body: str) -> str:
 # ---------------------------------------------------------------------------
 
 _MSG_DIVISION_FORMAT: Final = "行政区划代码应为6位或12位数字"
-_MSG_DIVISION_LONG: Final = (
-    "行政区划代码无效：12位统计用区划代码仅支持县级及以上（后6位应为0）"
-)
+_MSG_DIVISION_LONG: Final = "行政区划代码无效：12位统计用区划代码仅支持县级及以上（后6位应为0）"
 _MSG_DIVISION_UNKNOWN: Final = "行政区划代码无效：仅收录甘肃省各级区划及各省级区划"
 _LONG_DIVISION_LENGTH: Final = 12
 

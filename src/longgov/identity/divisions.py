@@ -79,9 +79,7 @@ def _parse_level(raw: str) -> DivisionLevel:
 
 
 def _load() -> tuple[Division, ...]:
-    text = (
-        resources.files(_DATA_PACKAGE).joinpath(_DATA_FILE).read_text(encoding="utf-8")
-    )
+    text = resources.files(_DATA_PACKAGE).joinpath(_DATA_FILE).read_text(encoding="utf-8")
     reader = csv.DictReader(io.StringIO(text))
     if tuple(reader.fieldnames or ()) != _COLUMNS:
         msg = f"unexpected columns in shipped division table: {reader.fieldnames!r}"

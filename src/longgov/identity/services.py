@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
@@ -79,6 +80,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password-0")
 SECOND_FACTOR_SECONDS = 10 * 60
 SMS_CODE_MAX_ATTEMPTS = 5
+OTP_LENGTH = 6
 MIN_PASSWORD_LENGTH = 8
 _CHINA_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -88,6 +90,13 @@ class AuthenticationFailed(AppError):
 
     status_code = 401
     code = "authentication_failed"
+    keep_changes = True
+
+
+class UnmaskDenied(PermissionDenied):
+    """Refused request for full personal data; the refusal's audit record must be kept."""
+
+    code = "unmask_denied"
     keep_changes = True
 
 
@@ -124,11 +133,7 @@ def validate_code(kind: str, value: str) -> CodeValidation:
 
 def check_password_strength(password: str) -> None:
     """At least 8 characters with letters and digits (GB/T 22239 identification requirements)."""
-    if (
-        len(password) < MIN_PASSWORD_LENGTH
-        or not any(c.isdigit() for c in password)
-        or not any(c.isalpha() for c in password)
-    ):
+    if len(password) < MIN_PASSWORD_LENGTH or not any(c.isdigit() for c in password) or not any(c.isalpha() for c in password):
         raise ValidationFailed(
             "密码至少8位，且须同时包含字母和数字",
             code="weak_password",
@@ -146,23 +151,12 @@ def _org_code(division: str, department: str | None) -> str:
 async def sync_organisations(ctx: ServiceContext) -> int:
     """Create the Gansu government tree (governments and usual departments per division); idempotent."""
     session = ctx.session
-    existing = {
-        code: oid
-        for code, oid in (
-            await session.execute(select(Organisation.code, Organisation.id))
-        ).all()
-    }
+    existing: dict[str, uuid.UUID] = dict((await session.execute(select(Organisation.code, Organisation.id))).tuples().all())
     created = 0
     governments: dict[str, uuid.UUID] = {}
-    for division in sorted(
-        all_divisions(), key=lambda d: (len(d.parent_code or ""), d.code)
-    ):
+    for division in sorted(all_divisions(), key=lambda d: (len(d.parent_code or ""), d.code)):
         gov_code = _org_code(division.code, None)
-        parent_gov = (
-            governments.get(division.parent_code or "")
-            if division.parent_code
-            else None
-        )
+        parent_gov = governments.get(division.parent_code or "") if division.parent_code else None
         gov_id = existing.get(gov_code)
         if gov_id is None:
             gov = Organisation(
@@ -209,36 +203,22 @@ async def sync_organisations(ctx: ServiceContext) -> int:
     return created
 
 
-async def get_organisation_by_code(
-    session: AsyncSession, code: str
-) -> Organisation | None:
+async def get_organisation_by_code(session: AsyncSession, code: str) -> Organisation | None:
     """Organisation by its code (``620100-market_regulation``)."""
-    return (
-        await session.execute(select(Organisation).where(Organisation.code == code))
-    ).scalar_one_or_none()
+    return (await session.execute(select(Organisation).where(Organisation.code == code))).scalar_one_or_none()
 
 
-async def list_organisations(
-    ctx: ServiceContext, *, division_code: str | None = None
-) -> list[OrganisationView]:
+async def list_organisations(ctx: ServiceContext, *, division_code: str | None = None) -> list[OrganisationView]:
     """Organisations of one division (default: the province), governments first."""
-    stmt = select(Organisation).where(
-        Organisation.division_code == (division_code or PROVINCE_CODE)
-    )
-    rows = (
-        await ctx.session.execute(
-            stmt.order_by(Organisation.kind.desc(), Organisation.sort_order)
-        )
-    ).scalars()
+    stmt = select(Organisation).where(Organisation.division_code == (division_code or PROVINCE_CODE))
+    rows = (await ctx.session.execute(stmt.order_by(Organisation.kind.desc(), Organisation.sort_order))).scalars()
     return [_org_view(o) for o in rows]
 
 
 async def count_organisations(session: AsyncSession) -> dict[str, int]:
     """Number of organisations per level, for the admin overview."""
-    rows = await session.execute(
-        select(Organisation.level, func.count()).group_by(Organisation.level)
-    )
-    return {level: n for level, n in rows.all()}
+    rows = await session.execute(select(Organisation.level, func.count()).group_by(Organisation.level))
+    return dict(rows.tuples().all())
 
 
 def _org_view(org: Organisation) -> OrganisationView:
@@ -260,9 +240,7 @@ def _org_view(org: Organisation) -> OrganisationView:
 def _require_valid(field: str, check_message: tuple[bool, str]) -> None:
     valid, message = check_message
     if not valid:
-        raise ValidationFailed(
-            message, code=f"invalid_{field}", details={field: message}
-        )
+        raise ValidationFailed(message, code=f"invalid_{field}", details={field: message})
 
 
 async def register_person(
@@ -283,11 +261,7 @@ async def register_person(
     check_password_strength(password)
     codec = ctx.codec
     index = codec.index("id_number", id_number)
-    if (
-        await ctx.session.execute(
-            select(Person.id).where(Person.id_number_index == index)
-        )
-    ).first():
+    if (await ctx.session.execute(select(Person.id).where(Person.id_number_index == index))).first():
         raise Conflict("该公民身份号码已注册", code="person_exists")
     person = Person(
         name=name,
@@ -307,7 +281,7 @@ async def register_person(
             kind="person",
             login_key=f"person:{index}",
             display_name=name,
-            password_hash=_hasher.hash(password),
+            password_hash=await _hash_password(password),
             person_id=person.id,
         ),
     )
@@ -343,9 +317,7 @@ async def register_enterprise(
     if get_division(division_code) is None:
         _require_valid("division_code", (False, "行政区划代码无效"))
     check_password_strength(password)
-    if (
-        await ctx.session.execute(select(Enterprise.id).where(Enterprise.uscc == uscc))
-    ).first():
+    if (await ctx.session.execute(select(Enterprise.id).where(Enterprise.uscc == uscc))).first():
         raise Conflict("该统一社会信用代码已注册", code="enterprise_exists")
     codec = ctx.codec
     enterprise = Enterprise(
@@ -365,7 +337,7 @@ async def register_enterprise(
             kind="enterprise",
             login_key=f"enterprise:{uscc}",
             display_name=name,
-            password_hash=_hasher.hash(password),
+            password_hash=await _hash_password(password),
             enterprise_id=enterprise.id,
         ),
     )
@@ -390,9 +362,7 @@ def _parse_roles(names: Iterable[str]) -> set[Role]:
         try:
             role = Role(name)
         except ValueError:
-            raise ValidationFailed(
-                f"未知角色：{name}", code="unknown_role", details={"roles": name}
-            ) from None
+            raise ValidationFailed(f"未知角色：{name}", code="unknown_role", details={"roles": name}) from None
         if role not in STAFF_ROLES:
             raise ValidationFailed(
                 f"{name} 不是工作人员角色",
@@ -427,20 +397,14 @@ async def create_staff(ctx: ServiceContext, data: NewStaff) -> CreatedStaff:
             details={"organisation_code": data.organisation_code},
         )
     login_key = f"staff:{data.username}"
-    if (
-        await ctx.session.execute(
-            select(Account.id).where(Account.login_key == login_key)
-        )
-    ).first():
-        raise Conflict(
-            "用户名已被使用", code="username_taken", details={"username": data.username}
-        )
+    if (await ctx.session.execute(select(Account.id).where(Account.login_key == login_key))).first():
+        raise Conflict("用户名已被使用", code="username_taken", details={"username": data.username})
     secret = pyotp.random_base32()
     account = Account(
         kind="staff",
         login_key=login_key,
         display_name=data.display_name,
-        password_hash=_hasher.hash(data.password),
+        password_hash=await _hash_password(data.password),
         totp_secret_cipher=ctx.codec.encrypt("totp", secret),
         organisation_id=org.id,
     )
@@ -468,30 +432,17 @@ async def create_staff(ctx: ServiceContext, data: NewStaff) -> CreatedStaff:
             "roles": sorted(str(r) for r in roles),
         },
     )
-    uri = pyotp.TOTP(secret).provisioning_uri(
-        name=data.username, issuer_name="LongGov 陇政通"
-    )
-    return CreatedStaff(
-        account_id=account.id, username=data.username, totp_secret=secret, totp_uri=uri
-    )
+    uri = pyotp.TOTP(secret).provisioning_uri(name=data.username, issuer_name="LongGov 陇政通")
+    return CreatedStaff(account_id=account.id, username=data.username, totp_secret=secret, totp_uri=uri)
 
 
-async def assign_role(
-    ctx: ServiceContext, account_id: uuid.UUID, role_name: str
-) -> None:
+async def assign_role(ctx: ServiceContext, account_id: uuid.UUID, role_name: str) -> None:
     """Grant a staff role (security administrator), keeping the three admin roles separated."""
     (role,) = _parse_roles([role_name])
     account = await ctx.session.get(Account, account_id)
     if account is None or account.kind != "staff":
         raise NotFound("工作人员账号不存在", code="account_not_found")
-    current = {
-        Role(r)
-        for r in (
-            await ctx.session.execute(
-                select(StaffRole.role).where(StaffRole.account_id == account_id)
-            )
-        ).scalars()
-    }
+    current = {Role(r) for r in (await ctx.session.execute(select(StaffRole.role).where(StaffRole.account_id == account_id))).scalars()}
     if role in current:
         return
     check_role_separation(current | {role})
@@ -543,18 +494,8 @@ class LockedAccount:
 
 async def list_locked_accounts(session: AsyncSession) -> list[LockedAccount]:
     """Accounts locked right now."""
-    rows = (
-        await session.execute(
-            select(Account)
-            .where(Account.locked_until > utcnow())
-            .order_by(Account.locked_until)
-        )
-    ).scalars()
-    return [
-        LockedAccount(a.id, a.kind, a.display_name, a.locked_until)
-        for a in rows
-        if a.locked_until
-    ]
+    rows = (await session.execute(select(Account).where(Account.locked_until > utcnow()).order_by(Account.locked_until))).scalars()
+    return [LockedAccount(a.id, a.kind, a.display_name, a.locked_until) for a in rows if a.locked_until]
 
 
 # --- login -----------------------------------------------------------------------------------
@@ -563,9 +504,7 @@ async def list_locked_accounts(session: AsyncSession) -> list[LockedAccount]:
 def _login_key(ctx: ServiceContext, portal: LoginPortal, identifier: str) -> str:
     identifier = identifier.strip()
     if portal == "person":
-        return (
-            f"person:{ctx.codec.index('id_number', normalise_resident_id(identifier))}"
-        )
+        return f"person:{ctx.codec.index('id_number', normalise_resident_id(identifier))}"
     if portal == "enterprise":
         return f"enterprise:{identifier.upper()}"
     return f"staff:{identifier.lower()}"
@@ -576,9 +515,7 @@ def _new_token() -> tuple[str, str]:
     return token, sm3_hex(token.encode())
 
 
-async def _fail(
-    ctx: ServiceContext, account: Account | None, portal: str, tag: str, message: str
-) -> AppError:
+async def _fail(ctx: ServiceContext, account: Account | None, portal: str, tag: str, message: str) -> AppError:
     """Count a failure (locking at the limit), audit it, and return the error to raise."""
     now = utcnow()
     details = {"portal": portal}
@@ -622,9 +559,7 @@ async def _fail(
         details=details,
     )
     left = ctx.settings.login_max_failures - account.failed_logins
-    return AuthenticationFailed(
-        f"{message}，再失败{left}次账号将被锁定15分钟", details={"attempts_left": left}
-    )
+    return AuthenticationFailed(f"{message}，再失败{left}次账号将被锁定15分钟", details={"attempts_left": left})
 
 
 def _locked_message(until: datetime) -> str:
@@ -632,21 +567,15 @@ def _locked_message(until: datetime) -> str:
     return f"连续登录失败次数过多，账号已锁定，请于 {local:%H:%M} 后再试"
 
 
-
-
-async def begin_login(
-    ctx: ServiceContext, portal: LoginPortal, identifier: str, password: str
-) -> PendingLogin:
+async def begin_login(ctx: ServiceContext, portal: LoginPortal, identifier: str, password: str) -> PendingLogin:
     """Check identifier and password; open a session waiting for the SMS or TOTP second factor."""
+    if not identifier.strip() or not password:
+        raise ValidationFailed("请填写账号和密码", code="missing_credentials")
     now = utcnow()
     login_key = _login_key(ctx, portal, identifier)
-    account = (
-        await ctx.session.execute(
-            select(Account).where(Account.login_key == login_key).with_for_update()
-        )
-    ).scalar_one_or_none()
+    account = (await ctx.session.execute(select(Account).where(Account.login_key == login_key).with_for_update())).scalar_one_or_none()
     if account is None or not account.is_active:
-        _verify_password(_DUMMY_HASH, password)
+        await _verify_password(_DUMMY_HASH, password)
         raise await _fail(ctx, None, portal, events.LOGIN_FAILED, "账号或密码错误")
     if account.locked_until and account.locked_until > now:
         record(
@@ -660,7 +589,7 @@ async def begin_login(
             details={"portal": portal, "reason": "locked"},
         )
         raise AccountLocked(_locked_message(account.locked_until))
-    if not _verify_password(account.password_hash, password):
+    if not await _verify_password(account.password_hash, password):
         raise await _fail(ctx, account, portal, events.LOGIN_FAILED, "账号或密码错误")
     token, token_hash = _new_token()
     pending = LoginSession(
@@ -685,9 +614,7 @@ async def begin_login(
         details={"portal": portal},
     )
     if account.kind == "staff":
-        return PendingLogin(
-            token=token, second_factor="totp", expires_at=pending.expires_at
-        )
+        return PendingLogin(token=token, second_factor="totp", expires_at=pending.expires_at)
     phone, phone_masked = await _account_phone(ctx, account)
     code = f"{secrets.randbelow(1_000_000):06d}"
     ctx.session.add(
@@ -713,11 +640,20 @@ async def begin_login(
     )
 
 
-def _verify_password(password_hash: str, password: str) -> bool:
+def _verify_password_sync(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def _verify_password(password_hash: str, password: str) -> bool:
+    # argon2 takes ~90 ms of CPU; off the event loop so other requests are not stalled behind it.
+    return await asyncio.to_thread(_verify_password_sync, password_hash, password)
+
+
+async def _hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
 
 
 async def _account_phone(ctx: ServiceContext, account: Account) -> tuple[str, str]:
@@ -731,24 +667,17 @@ async def _account_phone(ctx: ServiceContext, account: Account) -> tuple[str, st
     return ctx.codec.decrypt("phone", holder.phone_cipher), holder.phone_masked
 
 
-async def complete_login(
-    ctx: ServiceContext, pending_token: str, code: str
-) -> ActiveLogin:
+async def complete_login(ctx: ServiceContext, pending_token: str, code: str) -> ActiveLogin:
     """Check the second factor of a pending session and replace it by an active session."""
+    if not (len(code) == OTP_LENGTH and code.isdigit()):
+        raise ValidationFailed("请输入6位数字验证码", code="invalid_code_format")
     now = utcnow()
     pending = (
         await ctx.session.execute(
-            select(LoginSession)
-            .where(LoginSession.token_hash == sm3_hex(pending_token.encode()))
-            .with_for_update(),
+            select(LoginSession).where(LoginSession.token_hash == sm3_hex(pending_token.encode())).with_for_update(),
         )
     ).scalar_one_or_none()
-    if (
-        pending is None
-        or pending.stage != "second_factor"
-        or pending.revoked_at
-        or pending.expires_at <= now
-    ):
+    if pending is None or pending.stage != "second_factor" or pending.revoked_at or pending.expires_at <= now:
         raise NotAuthenticated("登录已过期，请重新输入账号和密码", code="login_expired")
     account = await ctx.session.get(Account, pending.account_id, with_for_update=True)
     if account is None or not account.is_active:
@@ -762,9 +691,7 @@ async def complete_login(
     else:
         ok = await _check_sms_code(ctx, pending, code, now)
     if not ok:
-        error = await _fail(
-            ctx, account, portal, events.SECOND_FACTOR_FAILED, "验证码错误或已过期"
-        )
+        error = await _fail(ctx, account, portal, events.SECOND_FACTOR_FAILED, "验证码错误或已过期")
         if isinstance(error, AccountLocked):
             pending.revoked_at = now
         raise error
@@ -788,7 +715,7 @@ async def complete_login(
     record(
         ctx.session,
         events.LOGIN_SUCCEEDED,
-        actor=None,
+        actor=await principal_for_account(ctx.session, account),
         meta=ctx.meta,
         subject_type="account",
         subject_id=account.id,
@@ -811,35 +738,23 @@ def _check_totp(ctx: ServiceContext, account: Account, code: str) -> bool:
     # Accept the previous/next 30-second step for clock drift, never a step already used.
     for candidate in (step - 1, step, step + 1):
         if secrets.compare_digest(totp.at(candidate * totp.interval), code):
-            if (
-                account.totp_last_step is not None
-                and candidate <= account.totp_last_step
-            ):
+            if account.totp_last_step is not None and candidate <= account.totp_last_step:
                 return False
             account.totp_last_step = candidate
             return True
     return False
 
 
-async def _check_sms_code(
-    ctx: ServiceContext, pending: LoginSession, code: str, now: datetime
-) -> bool:
+async def _check_sms_code(ctx: ServiceContext, pending: LoginSession, code: str, now: datetime) -> bool:
     otp = (
         await ctx.session.execute(
-            select(OneTimeCode)
-            .where(
-                OneTimeCode.session_id == pending.id, OneTimeCode.consumed_at.is_(None)
-            )
-            .order_by(OneTimeCode.expires_at.desc())
-            .limit(1),
+            select(OneTimeCode).where(OneTimeCode.session_id == pending.id, OneTimeCode.consumed_at.is_(None)).order_by(OneTimeCode.expires_at.desc()).limit(1),
         )
     ).scalar_one_or_none()
     if otp is None or otp.expires_at <= now or otp.attempts >= SMS_CODE_MAX_ATTEMPTS:
         return False
     otp.attempts += 1
-    if not secrets.compare_digest(
-        otp.code_hash, sm3_hex(f"{pending.id}:{code}".encode())
-    ):
+    if not secrets.compare_digest(otp.code_hash, sm3_hex(f"{pending.id}:{code}".encode())):
         return False
     otp.consumed_at = now
     return True
@@ -872,9 +787,7 @@ async def logout(ctx: ServiceContext, token: str) -> None:
 TOUCH_INTERVAL = timedelta(seconds=60)
 
 
-async def principal_for_token(
-    session: AsyncSession, token: str, *, idle_seconds: int
-) -> Principal | None:
+async def principal_for_token(session: AsyncSession, token: str, *, idle_seconds: int) -> Principal | None:
     """The principal of an active, unexpired, recently used session, else None."""
     now = utcnow()
     row = (
@@ -891,25 +804,15 @@ async def principal_for_token(
     if row is None:
         return None
     login, account = row
-    if (
-        login.expires_at <= now
-        or login.last_seen_at + timedelta(seconds=idle_seconds) <= now
-        or not account.is_active
-    ):
+    if login.expires_at <= now or login.last_seen_at + timedelta(seconds=idle_seconds) <= now or not account.is_active:
         return None
     # Writing on every request would make each read a write; a minute's resolution is enough for idle timeout.
     if now - login.last_seen_at >= TOUCH_INTERVAL:
-        await session.execute(
-            update(LoginSession)
-            .where(LoginSession.id == login.id)
-            .values(last_seen_at=now)
-        )
+        await session.execute(update(LoginSession).where(LoginSession.id == login.id).values(last_seen_at=now))
     return await principal_for_account(session, account, session_id=login.id)
 
 
-async def principal_for_account(
-    session: AsyncSession, account: Account, *, session_id: uuid.UUID | None = None
-) -> Principal:
+async def principal_for_account(session: AsyncSession, account: Account, *, session_id: uuid.UUID | None = None) -> Principal:
     """Build the principal (roles, permissions, scope) of an account."""
     if account.kind == "person":
         roles = frozenset({Role.Person})
@@ -933,19 +836,8 @@ async def principal_for_account(
             session_id=session_id,
             enterprise_id=account.enterprise_id,
         )
-    roles = frozenset(
-        Role(r)
-        for r in (
-            await session.execute(
-                select(StaffRole.role).where(StaffRole.account_id == account.id)
-            )
-        ).scalars()
-    )
-    org = (
-        await session.get(Organisation, account.organisation_id)
-        if account.organisation_id
-        else None
-    )
+    roles = frozenset(Role(r) for r in (await session.execute(select(StaffRole.role).where(StaffRole.account_id == account.id))).scalars())
+    org = await session.get(Organisation, account.organisation_id) if account.organisation_id else None
     return Principal(
         account.id,
         "staff",
@@ -957,23 +849,13 @@ async def principal_for_account(
         organisation_name=org.name if org else None,
         scope_division=org.division_code if org else None,
         # Governments and the data bureau see all departments of their region.
-        scope_department=org.department_kind
-        if org and org.department_kind not in (None, "data", "government_services")
-        else None,
+        scope_department=org.department_kind if org and org.department_kind not in (None, "data", "government_services") else None,
     )
 
 
-async def principal_by_login(
-    ctx: ServiceContext, portal: LoginPortal, identifier: str
-) -> Principal | None:
+async def principal_by_login(ctx: ServiceContext, portal: LoginPortal, identifier: str) -> Principal | None:
     """Principal of an account named by its login identifier (CLI and tests)."""
-    account = (
-        await ctx.session.execute(
-            select(Account).where(
-                Account.login_key == _login_key(ctx, portal, identifier)
-            )
-        )
-    ).scalar_one_or_none()
+    account = (await ctx.session.execute(select(Account).where(Account.login_key == _login_key(ctx, portal, identifier)))).scalar_one_or_none()
     return await principal_for_account(ctx.session, account) if account else None
 
 
@@ -995,11 +877,7 @@ def me_view(principal: Principal) -> MeView:
 
 def _person_view(ctx: ServiceContext, person: Person, *, unmasked: bool) -> PersonView:
     codec = ctx.codec
-    address = (
-        codec.decrypt("address", person.address_cipher)
-        if person.address_cipher
-        else None
-    )
+    address = codec.decrypt("address", person.address_cipher) if person.address_cipher else None
     if unmasked:
         return PersonView(
             id=person.id,
@@ -1044,18 +922,10 @@ async def my_person(ctx: ServiceContext) -> PersonView:
 async def my_enterprise(ctx: ServiceContext) -> EnterpriseView:
     """The enterprise account's own record (phone and address masked)."""
     actor = _require_actor(ctx)
-    enterprise = (
-        await ctx.session.get(Enterprise, actor.enterprise_id)
-        if actor.enterprise_id
-        else None
-    )
+    enterprise = await ctx.session.get(Enterprise, actor.enterprise_id) if actor.enterprise_id else None
     if enterprise is None:
         raise PermissionDenied("仅法人账号可查看", code="not_an_enterprise")
-    address = (
-        ctx.codec.decrypt("address", enterprise.address_cipher)
-        if enterprise.address_cipher
-        else None
-    )
+    address = ctx.codec.decrypt("address", enterprise.address_cipher) if enterprise.address_cipher else None
     return EnterpriseView(
         id=enterprise.id,
         name=enterprise.name,
@@ -1073,9 +943,7 @@ def _require_actor(ctx: ServiceContext) -> Principal:
     return ctx.actor
 
 
-async def get_person(
-    ctx: ServiceContext, person_id: uuid.UUID, *, unmask: bool = False
-) -> PersonView:
+async def get_person(ctx: ServiceContext, person_id: uuid.UUID, *, unmask: bool = False) -> PersonView:
     """A person within the staff member's region; unmasked only with the permission. Always audited."""
     actor = _require_actor(ctx)
     if not actor.has(Permission.IdentityPersonsRead):
@@ -1090,10 +958,8 @@ async def get_person(
             subject_id=person_id,
             result="denied",
         )
-        raise PermissionDenied("无权查看完整个人信息", code="unmask_denied")
-    stmt = select(Person).where(
-        Person.id == person_id, scope_filter(actor, Person.division_code)
-    )
+        raise UnmaskDenied("无权查看完整个人信息")
+    stmt = select(Person).where(Person.id == person_id, scope_filter(actor, Person.division_code))
     person = (await ctx.session.execute(stmt)).scalar_one_or_none()
     if person is None:
         raise NotFound("未找到该自然人，或不在您的数据范围内", code="person_not_found")
@@ -1116,9 +982,7 @@ async def find_person_by_id_number(ctx: ServiceContext, id_number: str) -> Perso
     if not actor.has(Permission.IdentityPersonsRead):
         raise PermissionDenied("无权查看自然人信息")
     index = ctx.codec.index("id_number", normalise_resident_id(id_number))
-    stmt = select(Person).where(
-        Person.id_number_index == index, scope_filter(actor, Person.division_code)
-    )
+    stmt = select(Person).where(Person.id_number_index == index, scope_filter(actor, Person.division_code))
     person = (await ctx.session.execute(stmt)).scalar_one_or_none()
     record(
         ctx.session,
@@ -1135,30 +999,14 @@ async def find_person_by_id_number(ctx: ServiceContext, id_number: str) -> Perso
     return _person_view(ctx, person, unmasked=False)
 
 
-async def list_persons(
-    ctx: ServiceContext, *, limit: int = 50, offset: int = 0
-) -> tuple[list[PersonView], int]:
+async def list_persons(ctx: ServiceContext, *, limit: int = 50, offset: int = 0) -> tuple[list[PersonView], int]:
     """Persons in the staff member's region, masked; the listing itself is audited."""
     actor = _require_actor(ctx)
     if not actor.has(Permission.IdentityPersonsRead):
         raise PermissionDenied("无权查看自然人信息")
     where = scope_filter(actor, Person.division_code)
-    total = (
-        await ctx.session.execute(select(func.count()).select_from(Person).where(where))
-    ).scalar_one()
-    rows = (
-        (
-            await ctx.session.execute(
-                select(Person)
-                .where(where)
-                .order_by(Person.created_at, Person.id)
-                .limit(limit)
-                .offset(offset)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    total = (await ctx.session.execute(select(func.count()).select_from(Person).where(where))).scalar_one()
+    rows = (await ctx.session.execute(select(Person).where(where).order_by(Person.created_at, Person.id).limit(limit).offset(offset))).scalars().all()
     record(
         ctx.session,
         events.PERSON_READ,
@@ -1181,9 +1029,7 @@ def in_scope(principal: Principal, division_code: str | None) -> bool:
     return in_division(division_code, principal.scope_division)
 
 
-async def staff_accounts(
-    session: AsyncSession, *, limit: int = 200
-) -> Sequence[tuple[Account, Organisation | None, list[str]]]:
+async def staff_accounts(session: AsyncSession, *, limit: int = 200) -> Sequence[tuple[Account, Organisation | None, list[str]]]:
     """Staff accounts with their organisation and roles (system administrator's list)."""
     rows = (
         await session.execute(
@@ -1195,9 +1041,7 @@ async def staff_accounts(
         )
     ).all()
     roles: dict[uuid.UUID, list[str]] = {}
-    for account_id, role in (
-        await session.execute(select(StaffRole.account_id, StaffRole.role))
-    ).all():
+    for account_id, role in (await session.execute(select(StaffRole.account_id, StaffRole.role))).all():
         roles.setdefault(account_id, []).append(role)
     return [(a, o, sorted(roles.get(a.id, []))) for a, o in rows]
 

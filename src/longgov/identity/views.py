@@ -6,18 +6,18 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Template
 
 from longgov.identity import services
 from longgov.identity.departments import DEPARTMENT_BY_KEY
-from longgov.identity.schemas import LoginPortal, NewStaff
+from longgov.identity.schemas import CreatedStaff, LoginPortal, NewStaff
 from longgov.kernel.errors import AppError
 from longgov.kernel.registry import Portal
-from longgov.web.deps import Ctx
 from longgov.security.audit import service as audit
 from longgov.security.permissions import ROLE_TITLES, SEPARATED_ADMIN_ROLES, STAFF_ROLES, Permission, Role
 from longgov.security.policy import LOGIN_REQUIRED, PUBLIC, current_principal, require
+from longgov.web.deps import Ctx
 from longgov.web.middleware import SESSION_COOKIE
 from longgov.web.render import page, redirect, safe_next
 from longgov.web.sessions import set_session_cookie
@@ -41,35 +41,65 @@ def _home_of(principal_kind: str, roles: frozenset[Role]) -> str:
 
 
 @get("/login/{portal:str}", operation_id="pageLogin", opt=PUBLIC, include_in_schema=False)
-async def login_page(request: Request[Any, Any, Any], portal: FromPath[Literal["person", "enterprise", "staff"]], next: FromQuery[str | None] = None) -> Template:  # noqa: A002
+async def login_page(
+    request: Request[Any, Any, Any],
+    portal: FromPath[Literal["person", "enterprise", "staff"]],
+    next_path: Annotated[str | None, QueryParameter(name="next")] = None,
+) -> Template:
     """Step one form."""
-    return page(request, "identity/login.html", LOGIN_PORTAL[portal], login_portal=portal, text=LOGIN_TEXT[portal], next=safe_next(next, ""), error=None, identifier="")
+    return page(
+        request,
+        "identity/login.html",
+        LOGIN_PORTAL[portal],
+        login_portal=portal,
+        text=LOGIN_TEXT[portal],
+        next=safe_next(next_path, ""),
+        error=None,
+        identifier="",
+    )
 
 
 @post("/login/{portal:str}", operation_id="pageLoginSubmit", opt=PUBLIC, include_in_schema=False)
-async def login_submit(request: Request[Any, Any, Any], ctx: Ctx, portal: FromPath[Literal["person", "enterprise", "staff"]], data: Form) -> Response[Any] | Template:
+async def login_submit(
+    request: Request[Any, Any, Any], ctx: Ctx, portal: FromPath[Literal["person", "enterprise", "staff"]], data: Form
+) -> Response[Any] | Template:
     """Check the password, then go to the second-factor page."""
     identifier = data.get("identifier", "").strip()
     next_path = safe_next(data.get("next"), "")
     try:
-        if not identifier or not data.get("password"):
-            raise AppError("请填写账号和密码", code="missing_credentials", status_code=422)
         pending = await services.begin_login(ctx, portal, identifier, data.get("password", ""))
     except AppError as error:
         # Failed attempts are counted by the service; the unit of work still commits them.
-        return page(request, "identity/login.html", LOGIN_PORTAL[portal], status_code=error.status_code, login_portal=portal, text=LOGIN_TEXT[portal], next=next_path, error=error, identifier=identifier if portal != "person" else "")
+        return page(
+            request,
+            "identity/login.html",
+            LOGIN_PORTAL[portal],
+            status_code=error.status_code,
+            login_portal=portal,
+            text=LOGIN_TEXT[portal],
+            next=next_path,
+            error=error,
+            identifier=identifier if portal != "person" else "",
+        )
     response = redirect(f"/login/verify?next={next_path}" if next_path else "/login/verify")
     set_session_cookie(response, ctx.settings, pending.token, max_age=services.SECOND_FACTOR_SECONDS)
-    response.set_cookie(key="lg_second_factor", value=f"{pending.second_factor}:{pending.phone_masked or ''}", max_age=services.SECOND_FACTOR_SECONDS, httponly=True, samesite="lax", secure=ctx.settings.secure_cookies)
+    response.set_cookie(
+        key="lg_second_factor",
+        value=f"{pending.second_factor}:{pending.phone_masked or ''}",
+        max_age=services.SECOND_FACTOR_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.secure_cookies,
+    )
     return response
 
 
 @get("/login/verify", operation_id="pageLoginVerify", opt=PUBLIC, include_in_schema=False)
-async def verify_page(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:  # noqa: A002
+async def verify_page(request: Request[Any, Any, Any], next_path: Annotated[str | None, QueryParameter(name="next")] = None) -> Template:
     """Step two form."""
     factor, _, phone = (request.cookies.get("lg_second_factor") or "sms:").partition(":")
     portal: Portal = "workbench" if factor == "totp" else "citizen"
-    return page(request, "identity/verify.html", portal, factor=factor, phone=phone, next=safe_next(next, ""), error=None)
+    return page(request, "identity/verify.html", portal, factor=factor, phone=phone, next=safe_next(next_path, ""), error=None)
 
 
 @post("/login/verify", operation_id="pageLoginVerifySubmit", opt=PUBLIC, include_in_schema=False)
@@ -79,10 +109,7 @@ async def verify_submit(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -
     portal: Portal = "workbench" if factor == "totp" else "citizen"
     next_path = safe_next(data.get("next"), "")
     try:
-        code = data.get("code", "").strip()
-        if not (len(code) == 6 and code.isdigit()):  # noqa: PLR2004
-            raise AppError("请输入6位数字验证码", code="invalid_code_format", status_code=422)
-        active = await services.complete_login(ctx, request.cookies.get(SESSION_COOKIE) or "", code)
+        active = await services.complete_login(ctx, request.cookies.get(SESSION_COOKIE) or "", data.get("code", "").strip())
     except AppError as error:
         return page(request, "identity/verify.html", portal, status_code=error.status_code, factor=factor, phone=phone, next=next_path, error=error)
     principal = await services.principal_by_login_id(ctx, active.account_id)
@@ -117,7 +144,9 @@ async def enterprise_me(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     """企业中心."""
     enterprise = await services.my_enterprise(ctx)
     logins = await audit.recent_logins(ctx.session, ctx.actor.account_id) if ctx.actor else []
-    return page(request, "identity/enterprise_me.html", "enterprise", enterprise=enterprise, logins=logins, division=services.division_label(enterprise.division_code))
+    return page(
+        request, "identity/enterprise_me.html", "enterprise", enterprise=enterprise, logins=logins, division=services.division_label(enterprise.division_code)
+    )
 
 
 @get("/workbench", operation_id="pageWorkbenchHome", opt=require(Permission.WorkbenchHomeRead), include_in_schema=False)
@@ -139,7 +168,12 @@ async def workbench_home(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
 
 
 @get("/workbench/persons", operation_id="pageWorkbenchPersons", opt=require(Permission.IdentityPersonsRead), include_in_schema=False)
-async def workbench_persons(request: Request[Any, Any, Any], ctx: Ctx, page_no: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1, id_number: Annotated[str | None, QueryParameter(max_length=18)] = None) -> Template:
+async def workbench_persons(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    page_no: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
+    id_number: Annotated[str | None, QueryParameter(max_length=18)] = None,
+) -> Template:
     """自然人查询: masked list of persons in my region, or an exact lookup by ID number."""
     error = None
     if id_number:
@@ -150,7 +184,18 @@ async def workbench_persons(request: Request[Any, Any, Any], ctx: Ctx, page_no: 
             persons, total, error = [], 0, exc
     else:
         persons, total = await services.list_persons(ctx, limit=20, offset=(page_no - 1) * 20)
-    return page(request, "identity/persons.html", "workbench", persons=persons, total=total, page_no=page_no, pages=max(1, (total + 19) // 20), id_number=id_number or "", error=error, label=services.division_label)
+    return page(
+        request,
+        "identity/persons.html",
+        "workbench",
+        persons=persons,
+        total=total,
+        page_no=page_no,
+        pages=max(1, (total + 19) // 20),
+        id_number=id_number or "",
+        error=error,
+        label=services.division_label,
+    )
 
 
 @get("/workbench/persons/{person_id:uuid}", operation_id="pageWorkbenchPerson", opt=require(Permission.IdentityPersonsRead), include_in_schema=False)
@@ -161,7 +206,9 @@ async def workbench_person(request: Request[Any, Any, Any], ctx: Ctx, person_id:
     return page(request, "identity/person.html", "workbench", person=person, can_unmask=can_unmask, division=services.division_label(person.division_code))
 
 
-@post("/workbench/persons/{person_id:uuid}/unmask", operation_id="pageWorkbenchPersonUnmask", opt=require(Permission.IdentityPiiUnmask), include_in_schema=False)
+@post(
+    "/workbench/persons/{person_id:uuid}/unmask", operation_id="pageWorkbenchPersonUnmask", opt=require(Permission.IdentityPiiUnmask), include_in_schema=False
+)
 async def workbench_person_unmask(request: Request[Any, Any, Any], ctx: Ctx, person_id: FromPath[uuid.UUID]) -> Template:
     """Show the full record (audited)."""
     person = await services.get_person(ctx, person_id, unmask=True)
@@ -181,10 +228,23 @@ async def admin_staff(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     return await _staff_page(request, ctx, created=None, error=None, form={})
 
 
-async def _staff_page(request: Request[Any, Any, Any], ctx: Ctx, *, created: Any, error: AppError | None, form: dict[str, str], status_code: int = 200) -> Template:  # noqa: ANN401
+async def _staff_page(
+    request: Request[Any, Any, Any], ctx: Ctx, *, created: CreatedStaff | None, error: AppError | None, form: dict[str, str], status_code: int = 200
+) -> Template:
     staff = await services.staff_accounts(ctx.session)
     roles = [(str(r), ROLE_TITLES[r]) for r in Role if r in STAFF_ROLES]
-    return page(request, "identity/admin_staff.html", "admin", status_code=status_code, staff=staff, roles=roles, role_titles={str(k): v for k, v in ROLE_TITLES.items()}, created=created, error=error, form=form)
+    return page(
+        request,
+        "identity/admin_staff.html",
+        "admin",
+        status_code=status_code,
+        staff=staff,
+        roles=roles,
+        role_titles={str(k): v for k, v in ROLE_TITLES.items()},
+        created=created,
+        error=error,
+        form=form,
+    )
 
 
 @post("/admin/staff", operation_id="pageAdminStaffCreate", opt=require(Permission.AdminAccountsManage), include_in_schema=False)
@@ -198,8 +258,13 @@ async def admin_staff_create(request: Request[Any, Any, Any], ctx: Ctx) -> Templ
     except AppError as error:
         return await _staff_page(request, ctx, created=None, error=error, form=values, status_code=error.status_code)
     except ValueError as exc:
-        error = AppError("请检查填写内容：用户名为小写字母开头的字母数字，密码至少10位，至少选择一个角色", code="validation_failed", details={"errors": len(getattr(exc, "errors", list)())}, status_code=422)
-        return await _staff_page(request, ctx, created=None, error=error, form=values, status_code=422)
+        invalid = AppError(
+            "请检查填写内容：用户名为小写字母开头的字母数字，密码至少10位，至少选择一个角色",
+            code="validation_failed",
+            details={"errors": len(getattr(exc, "errors", list)())},
+            status_code=422,
+        )
+        return await _staff_page(request, ctx, created=None, error=invalid, form=values, status_code=422)
     return await _staff_page(request, ctx, created=created, error=None, form={})
 
 
@@ -212,7 +277,9 @@ async def admin_organisations(request: Request[Any, Any, Any], ctx: Ctx, divisio
     if current is None:
         raise AppError("行政区划代码无效", code="invalid_division", status_code=404)
     orgs = await services.list_organisations(ctx, division_code=division)
-    return page(request, "identity/admin_organisations.html", "admin", current=current, ancestors=ancestors_of(division), children=children_of(division), orgs=orgs)
+    return page(
+        request, "identity/admin_organisations.html", "admin", current=current, ancestors=ancestors_of(division), children=children_of(division), orgs=orgs
+    )
 
 
 @get("/admin/security", operation_id="pageAdminSecurity", opt=require(Permission.SecurityAccountsUnlock), include_in_schema=False)

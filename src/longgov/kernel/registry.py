@@ -35,10 +35,5 @@ class Module:
 
 def nav_for(modules: Sequence[Module], portal: Portal, permissions: frozenset[str]) -> list[NavEntry]:
     """Navigation of one portal, filtered by what the user may do, in display order."""
-    entries = [
-        entry
-        for module in modules
-        for entry in module.nav
-        if entry.portal == portal and (entry.permission is None or entry.permission in permissions)
-    ]
+    entries = [entry for module in modules for entry in module.nav if entry.portal == portal and (entry.permission is None or entry.permission in permissions)]
     return sorted(entries, key=lambda e: (e.order, e.title))

@@ -30,12 +30,8 @@ async def recent_outbox(session: AsyncSession, *, limit: int = 50) -> list[Outbo
 
 async def latest_message_to(session: AsyncSession, codec: PiiCodec, phone: str) -> str | None:
     """Body of the newest message sent to ``phone`` (demo helpers and tests read codes this way)."""
-    row = (
+    return (
         await session.execute(
-            select(SmsMessage.body)
-            .where(SmsMessage.phone_index == codec.index("phone", phone))
-            .order_by(SmsMessage.created_at.desc())
-            .limit(1),
+            select(SmsMessage.body).where(SmsMessage.phone_index == codec.index("phone", phone)).order_by(SmsMessage.created_at.desc()).limit(1),
         )
     ).scalar_one_or_none()
-    return row

@@ -1,0 +1,1 @@
+"""Security: permissions, policy, data scope, national cryptography, personal data, audit."""

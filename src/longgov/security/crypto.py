@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-import gmssl_pyx  # type: ignore[import-untyped]  # ships .pyi but no py.typed
+import gmssl_pyx
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as _crypto_hmac
@@ -252,10 +252,7 @@ def _scalar_base_mult(k: int) -> tuple[int, int]:
 
 
 def _private_scalar(private_key: bytes) -> int:
-    if (
-        not isinstance(private_key, bytes | bytearray)
-        or len(private_key) != SM2_PRIVATE_KEY_SIZE
-    ):
+    if not isinstance(private_key, bytes | bytearray) or len(private_key) != SM2_PRIVATE_KEY_SIZE:
         msg = f"SM2 private key must be {SM2_PRIVATE_KEY_SIZE} bytes"
         raise CryptoError(msg)
     d = int.from_bytes(private_key, "big")
@@ -275,9 +272,7 @@ def _is_valid_public_key(public_key: bytes) -> bool:
 
 
 def _check_public_key(public_key: bytes) -> bytes:
-    if not isinstance(public_key, bytes | bytearray) or not _is_valid_public_key(
-        public_key
-    ):
+    if not isinstance(public_key, bytes | bytearray) or not _is_valid_public_key(public_key):
         msg = "SM2 public key must be 65 bytes (0x04 || X || Y) on the SM2 curve"
         raise CryptoError(msg)
     return bytes(public_key)
@@ -303,15 +298,11 @@ class SM2KeyPair:
 
     def __post_init__(self) -> None:
         """Reject malformed or mismatched key material."""
-        if not isinstance(self.private_key, bytes) or not isinstance(
-            self.public_key, bytes
-        ):
-            msg = "SM2 key material must be bytes"
+        if not isinstance(self.private_key, bytes) or not isinstance(self.public_key, bytes):  # type: ignore[redundant-expr,unused-ignore]
+            msg = "SM2 key material must be bytes"  # type: ignore[unreachable,unused-ignore]  # callers outside mypy
             raise CryptoError(msg)
         _check_public_key(self.public_key)
-        if not constant_time_equal(
-            _derive_public_key(self.private_key), self.public_key
-        ):
+        if not constant_time_equal(_derive_public_key(self.private_key), self.public_key):
             msg = "SM2 public key does not match the private key"
             raise CryptoError(msg)
 
@@ -347,10 +338,7 @@ def _normalise_gmssl_public_key(public_raw: bytes) -> bytes:
 
 
 def _check_signer_id(signer_id: bytes) -> bool:
-    return (
-        isinstance(signer_id, bytes | bytearray)
-        and 1 <= len(signer_id) <= _MAX_SIGNER_ID_SIZE
-    )
+    return isinstance(signer_id, bytes | bytearray) and 1 <= len(signer_id) <= _MAX_SIGNER_ID_SIZE
 
 
 _SM2_CURVE_BYTES: Final = b"".join(v.to_bytes(32, "big") for v in (_A, _B, _GX, _GY))
@@ -364,9 +352,7 @@ def _sm2_message_digest(public_key: bytes, message: bytes, signer_id: bytes) -> 
     return sm3_digest(z + bytes(message))
 
 
-def sm2_sign(
-    private_key: bytes, message: bytes, signer_id: bytes = DEFAULT_SIGNER_ID
-) -> bytes:
+def sm2_sign(private_key: bytes, message: bytes, signer_id: bytes = DEFAULT_SIGNER_ID) -> bytes:
     """Sign ``message`` with SM2-with-SM3 (Z value included); return DER ``(r, s)``."""
     if not _check_signer_id(signer_id):
         msg = f"SM2 signer id must be 1..{_MAX_SIGNER_ID_SIZE} bytes"
@@ -407,9 +393,7 @@ def sm2_verify(
             return False
         digest = _sm2_message_digest(bytes(public_key), message, signer_id)
         return bool(
-            gmssl_pyx.sm2_verify_sm3_digest(
-                bytes(public_key[1:]), digest, bytes(signature)
-            ),
+            gmssl_pyx.sm2_verify_sm3_digest(bytes(public_key[1:]), digest, bytes(signature)),
         )
     except Exception:  # noqa: BLE001 - the contract is "False, never raise"
         return False
@@ -468,10 +452,7 @@ def _der_encode_oid(dotted: str) -> bytes:
     body = bytearray([40 * arcs[0] + arcs[1]])
     for arc in arcs[2:]:
         groups = max(1, (arc.bit_length() + 6) // 7)
-        body.extend(
-            ((arc >> (7 * i)) & 0x7F) | (0x80 if i else 0)
-            for i in reversed(range(groups))
-        )
+        body.extend(((arc >> (7 * i)) & 0x7F) | (0x80 if i else 0) for i in reversed(range(groups)))
     return _der_tlv(_TAG_OID, bytes(body))
 
 
@@ -524,10 +505,7 @@ def _der_integer(content: bytes) -> int:
     if not content:
         msg = "empty DER integer"
         raise CryptoError(msg)
-    if len(content) > 1 and (
-        (content[0] == 0 and content[1] < _HIGH_BIT)
-        or (content[0] == _ALL_ONES and content[1] >= _HIGH_BIT)
-    ):
+    if len(content) > 1 and ((content[0] == 0 and content[1] < _HIGH_BIT) or (content[0] == _ALL_ONES and content[1] >= _HIGH_BIT)):
         msg = "non-minimal DER integer"
         raise CryptoError(msg)
     return int.from_bytes(content, "big", signed=True)
@@ -569,12 +547,7 @@ def _algorithm_is_sm2(algorithm: bytes) -> bool:
     params = items[1:]
     if oid == _OID_SM2_CURVE:
         return True
-    return (
-        oid == _OID_EC_PUBLIC_KEY
-        and len(params) == 1
-        and params[0][0] == _TAG_OID
-        and _der_decode_oid(params[0][1]) == _OID_SM2_CURVE
-    )
+    return oid == _OID_EC_PUBLIC_KEY and len(params) == 1 and params[0][0] == _TAG_OID and _der_decode_oid(params[0][1]) == _OID_SM2_CURVE
 
 
 def _sm2_algorithm_identifier() -> bytes:
@@ -616,7 +589,7 @@ def _pem_encode(label: str, der: bytes) -> bytes:
 
 def _pem_blocks(pem: bytes) -> dict[str, bytes]:
     if not isinstance(pem, bytes | bytearray):
-        msg = "PEM input must be bytes"
+        msg = "PEM input must be bytes"  # type: ignore[unreachable,unused-ignore]  # callers outside mypy
         raise CryptoError(msg)
     blocks: dict[str, bytes] = {}
     for match in _PEM_RE.finditer(bytes(pem)):
@@ -626,9 +599,7 @@ def _pem_blocks(pem: bytes) -> dict[str, bytes]:
             msg = f"encrypted or annotated PEM ({label}) is not supported"
             raise CryptoError(msg)
         try:
-            blocks.setdefault(
-                label, base64.b64decode(b"".join(body.split()), validate=True)
-            )
+            blocks.setdefault(label, base64.b64decode(b"".join(body.split()), validate=True))
         except (binascii.Error, ValueError) as exc:
             msg = f"bad base64 in PEM block {label}"
             raise CryptoError(msg) from exc
@@ -665,9 +636,7 @@ def _ec_private_key_der(keypair: SM2KeyPair) -> bytes:
     # The curve lives in the PKCS#8 AlgorithmIdentifier, so [0] is omitted
     # (this matches what `openssl genpkey -algorithm SM2` writes).
     body = _der_encode_integer(1) + _der_tlv(_TAG_OCTET_STRING, keypair.private_key)
-    body += _der_tlv(
-        _TAG_CONTEXT_1, _der_tlv(_TAG_BIT_STRING, b"\x00" + keypair.public_key)
-    )
+    body += _der_tlv(_TAG_CONTEXT_1, _der_tlv(_TAG_BIT_STRING, b"\x00" + keypair.public_key))
     return _der_tlv(_TAG_SEQUENCE, body)
 
 
@@ -675,18 +644,14 @@ def sm2_private_key_to_pem(keypair: SM2KeyPair) -> bytes:
     """Encode a key pair as an unencrypted PKCS#8 ``PRIVATE KEY`` PEM."""
     pkcs8 = _der_tlv(
         _TAG_SEQUENCE,
-        _der_encode_integer(0)
-        + _sm2_algorithm_identifier()
-        + _der_tlv(_TAG_OCTET_STRING, _ec_private_key_der(keypair)),
+        _der_encode_integer(0) + _sm2_algorithm_identifier() + _der_tlv(_TAG_OCTET_STRING, _ec_private_key_der(keypair)),
     )
     return _pem_encode("PRIVATE KEY", pkcs8)
 
 
 def _keypair_from_ec_private_key(der: bytes, *, curve_known: bool) -> SM2KeyPair:
     items = _der_items(_der_expect(der, _TAG_SEQUENCE, "ECPrivateKey"))
-    if items[:1] != [(_TAG_INTEGER, b"\x01")] or [t for t, _ in items[1:2]] != [
-        _TAG_OCTET_STRING
-    ]:
+    if items[:1] != [(_TAG_INTEGER, b"\x01")] or [t for t, _ in items[1:2]] != [_TAG_OCTET_STRING]:
         msg = "malformed ECPrivateKey"
         raise CryptoError(msg)
     scalar = items[1][1]
@@ -704,16 +669,12 @@ def _keypair_from_ec_private_key(der: bytes, *, curve_known: bool) -> SM2KeyPair
                 raise CryptoError(msg)
             curve_known = True
         elif tag == _TAG_CONTEXT_1:
-            embedded_public = _public_key_from_bit_string(
-                _der_expect(content, _TAG_BIT_STRING, "EC public key")
-            )
+            embedded_public = _public_key_from_bit_string(_der_expect(content, _TAG_BIT_STRING, "EC public key"))
     if not curve_known:
         msg = "EC private key does not name the SM2 curve"
         raise CryptoError(msg)
     keypair = sm2_keypair_from_private_key(private_key)
-    if embedded_public is not None and not constant_time_equal(
-        embedded_public, keypair.public_key
-    ):
+    if embedded_public is not None and not constant_time_equal(embedded_public, keypair.public_key):
         msg = "embedded SM2 public key does not match the private key"
         raise CryptoError(msg)
     return keypair
@@ -723,9 +684,7 @@ def sm2_keypair_from_pem(pem: bytes) -> SM2KeyPair:
     """Load an SM2 key pair from a PKCS#8 or SEC1 (``EC``/``SM2 PRIVATE KEY``) PEM."""
     blocks = _pem_blocks(pem)
     if "PRIVATE KEY" in blocks:
-        items = _der_items(
-            _der_expect(blocks["PRIVATE KEY"], _TAG_SEQUENCE, "PKCS#8 PrivateKeyInfo")
-        )
+        items = _der_items(_der_expect(blocks["PRIVATE KEY"], _TAG_SEQUENCE, "PKCS#8 PrivateKeyInfo"))
         if [tag for tag, _ in items[:3]] != [
             _TAG_INTEGER,
             _TAG_SEQUENCE,

@@ -77,12 +77,8 @@ def load_or_create_keys(directory: pathlib.Path, *, create: bool) -> PlatformKey
     return PlatformKeys(
         signing=signing,
         data_key=_load_hex_key(directory / DATA_KEY_FILE, SM4_KEY_SIZE, create=create),
-        index_key=_load_hex_key(
-            directory / INDEX_KEY_FILE, _INDEX_KEY_SIZE, create=create
-        ),
-        session_key=_load_hex_key(
-            directory / SESSION_KEY_FILE, _SESSION_KEY_SIZE, create=create
-        ),
+        index_key=_load_hex_key(directory / INDEX_KEY_FILE, _INDEX_KEY_SIZE, create=create),
+        session_key=_load_hex_key(directory / SESSION_KEY_FILE, _SESSION_KEY_SIZE, create=create),
     )
 
 
@@ -127,9 +123,7 @@ def _load_hex_key(path: pathlib.Path, size: int, *, create: bool) -> bytes:
             msg = "not hexadecimal text"
             raise CryptoError(msg) from exc
         if len(key) != size:
-            msg = (
-                f"expected {size} bytes ({2 * size} hex digits), found {len(key)} bytes"
-            )
+            msg = f"expected {size} bytes ({2 * size} hex digits), found {len(key)} bytes"
             raise CryptoError(msg)
         return key
 

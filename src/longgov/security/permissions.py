@@ -49,9 +49,7 @@ ROLE_TITLES: dict[Role, str] = {
 }
 
 # MLPS level 3 (等保三级): system, security and audit administration are held by different people.
-SEPARATED_ADMIN_ROLES: frozenset[Role] = frozenset(
-    {Role.SystemAdmin, Role.SecurityAdmin, Role.AuditAdmin}
-)
+SEPARATED_ADMIN_ROLES: frozenset[Role] = frozenset({Role.SystemAdmin, Role.SecurityAdmin, Role.AuditAdmin})
 
 STAFF_ROLES: frozenset[Role] = frozenset(Role) - {Role.Person, Role.Enterprise}
 
@@ -63,16 +61,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.Enterprise: frozenset({_P.EnterpriseProfileRead}),
     Role.CounterStaff: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
     Role.Approver: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
-    Role.DepartmentLeader: frozenset(
-        _STAFF_BASE | {_P.IdentityPersonsRead, _P.IdentityPiiUnmask}
-    ),
+    Role.DepartmentLeader: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead, _P.IdentityPiiUnmask}),
     Role.HotlineAgent: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
-    Role.SystemAdmin: frozenset(
-        _STAFF_BASE | {_P.AdminAccountsManage, _P.AdminOrganisationsRead}
-    ),
-    Role.SecurityAdmin: frozenset(
-        _STAFF_BASE | {_P.SecurityAccountsUnlock, _P.SecurityRolesAssign}
-    ),
+    Role.SystemAdmin: frozenset(_STAFF_BASE | {_P.AdminAccountsManage, _P.AdminOrganisationsRead}),
+    Role.SecurityAdmin: frozenset(_STAFF_BASE | {_P.SecurityAccountsUnlock, _P.SecurityRolesAssign}),
     Role.AuditAdmin: frozenset(_STAFF_BASE | {_P.AuditChainVerify, _P.AuditEventsRead}),
 }
 

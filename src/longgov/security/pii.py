@@ -31,11 +31,7 @@ def mask_middle(value: str, keep_start: int, keep_end: int) -> str:
     """Generic mask: keep the ends, star the middle."""
     if len(value) <= keep_start + keep_end:
         return "*" * len(value)
-    return (
-        value[:keep_start]
-        + "*" * (len(value) - keep_start - keep_end)
-        + value[len(value) - keep_end :]
-    )
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[len(value) - keep_end :]
 
 
 def mask_address(value: str) -> str:

@@ -16,7 +16,6 @@ from longgov.platform import Platform, ServiceContext
 from longgov.security.policy import current_principal
 from longgov.security.principal import RequestMeta
 
-
 # Handlers declare ``ctx: Ctx`` to receive the request's service context.
 Ctx = NamedDependency[ServiceContext]
 

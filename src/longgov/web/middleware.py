@@ -29,8 +29,10 @@ SECURITY_HEADERS = (
     # Everything is served by the platform itself: no CDN, no third-party origins.
     (
         "content-security-policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'",
+        (
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+        ),
     ),
 )
 

@@ -10,8 +10,8 @@ from litestar.response import Template
 
 from longgov.identity import services as identity
 from longgov.notify import services as notify
-from longgov.web.deps import Ctx
 from longgov.security.policy import PUBLIC
+from longgov.web.deps import Ctx
 from longgov.web.middleware import SESSION_COOKIE
 from longgov.web.render import A11Y_COOKIE, page, redirect, safe_next
 from longgov.web.sessions import clear_session_cookie

@@ -40,7 +40,9 @@ async def test_person_logs_in_with_password_and_sms_code(client, platform, make_
 async def test_lowercase_x_and_spaces_in_id_number_are_accepted(client, platform, make_person):
     person = await make_person()
     headers = await csrf_headers(client)
-    r = await client.post("/api/v1/auth/login", json={"portal": "person", "identifier": f" {person.id_number.lower()} ", "password": person.password}, headers=headers)
+    r = await client.post(
+        "/api/v1/auth/login", json={"portal": "person", "identifier": f" {person.id_number.lower()} ", "password": person.password}, headers=headers
+    )
     assert r.status_code == 200
 
 

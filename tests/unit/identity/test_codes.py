@@ -141,9 +141,7 @@ def test_lowercase_x_accepted() -> None:
     ["", "62010219900101123", "6201021990010112345", "6201021990010112 34"],
 )
 def test_wrong_length(value: str) -> None:
-    assert check_resident_id(value, today=TODAY) == CodeCheck(
-        valid=False, message="公民身份号码应为18位"
-    )
+    assert check_resident_id(value, today=TODAY) == CodeCheck(valid=False, message="公民身份号码应为18位")
 
 
 @pytest.mark.parametrize(
@@ -165,9 +163,7 @@ def _with_check(first17: str) -> str:
     return first17 + resident_id_check_char(first17)
 
 
-@pytest.mark.parametrize(
-    "birth", ["19900230", "19901301", "19900000", "20230229", "19000229"]
-)
+@pytest.mark.parametrize("birth", ["19900230", "19901301", "19900000", "20230229", "19000229"])
 def test_impossible_dates(birth: str) -> None:
     result = check_resident_id(_with_check(f"620102{birth}123"), today=TODAY)
     assert result == CodeCheck(valid=False, message="出生日期无效")
@@ -198,9 +194,7 @@ def test_default_today_is_used() -> None:
     assert not check_resident_id(far_future).valid
 
 
-@pytest.mark.parametrize(
-    "prefix", ["00", "10", "16", "20", "30", "38", "55", "66", "72", "83", "91", "99"]
-)
+@pytest.mark.parametrize("prefix", ["00", "10", "16", "20", "30", "38", "55", "66", "72", "83", "91", "99"])
 def test_bad_province(prefix: str) -> None:
     result = check_resident_id(_with_check(f"{prefix}010219900101123"), today=TODAY)
     assert result == CodeCheck(valid=False, message="行政区划代码无效")
@@ -360,9 +354,7 @@ def _uscc_with_checks(prefix8: str, body8: str) -> str:
     ],
 )
 def test_uscc_structure_messages(prefix: str, message: str) -> None:
-    assert check_uscc(_uscc_with_checks(prefix, "MA000001")) == CodeCheck(
-        valid=False, message=message
-    )
+    assert check_uscc(_uscc_with_checks(prefix, "MA000001")) == CodeCheck(valid=False, message=message)
 
 
 def test_uscc_messages() -> None:
@@ -446,9 +438,7 @@ def test_mask_phone() -> None:
 
 @pytest.mark.parametrize("phone", ["13912345678", "19900000000", " 15012345678 "])
 def test_mobile_valid(phone: str) -> None:
-    assert check_mobile_phone(phone) == CodeCheck(
-        valid=True, message="手机号码校验通过"
-    )
+    assert check_mobile_phone(phone) == CodeCheck(valid=True, message="手机号码校验通过")
 
 
 @pytest.mark.parametrize(

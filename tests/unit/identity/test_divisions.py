@@ -53,10 +53,7 @@ def test_counts() -> None:
 
 def test_county_kinds() -> None:
     # 17 districts, 5 county-level cities, 57 counties, 7 autonomous counties.
-    kinds = Counter(
-        "自治县" if d.name.endswith("自治县") else d.name[-1]
-        for d in _by_level("county")
-    )
+    kinds = Counter("自治县" if d.name.endswith("自治县") else d.name[-1] for d in _by_level("county"))
     assert kinds == {"区": 17, "市": 5, "县": 57, "自治县": 7}
 
 

@@ -38,9 +38,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 OPENSSL = shutil.which("openssl")
-needs_openssl = pytest.mark.skipif(
-    OPENSSL is None, reason="openssl CLI not installed; cannot cross-verify SM2"
-)
+needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="openssl CLI not installed; cannot cross-verify SM2")
 
 KEY = bytes.fromhex("0123456789abcdeffedcba9876543210")
 KEYPAIR = generate_sm2_keypair()
@@ -51,10 +49,7 @@ OTHER_KEYPAIR = generate_sm2_keypair()
 
 
 def test_sm3_abc() -> None:
-    assert (
-        sm3_hex(b"abc")
-        == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
-    )
+    assert sm3_hex(b"abc") == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
 
 
 def test_sm3_abcd_x16() -> None:
@@ -93,15 +88,13 @@ def test_sm4_gcm_rfc8998_vector() -> None:
     iv = bytes.fromhex("00001234567800000000ABCD")
     aad = bytes.fromhex("FEEDFACEDEADBEEFFEEDFACEDEADBEEFABADDAD2")
     plaintext = bytes.fromhex(
-        "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBCCCCCCCCCCCCCCCCDDDDDDDDDDDDDDDD"
-        "EEEEEEEEEEEEEEEEFFFFFFFFFFFFFFFFEEEEEEEEEEEEEEEEAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBCCCCCCCCCCCCCCCCDDDDDDDDDDDDDDDDEEEEEEEEEEEEEEEEFFFFFFFFFFFFFFFFEEEEEEEEEEEEEEEEAAAAAAAAAAAAAAAA",
     )
     encryptor = Cipher(algorithms.SM4(KEY), modes.GCM(iv)).encryptor()
     encryptor.authenticate_additional_data(aad)
     ciphertext = encryptor.update(plaintext) + encryptor.finalize()
     assert ciphertext.hex().upper() == (
-        "17F399F08C67D5EE19D0DC9969C4BB7D5FD46FD3756489069157B282BB200735"
-        "D82710CA5C22F0CCFA7CBF93D496AC15A56834CBCF98C397B4024A2691233B8D"
+        "17F399F08C67D5EE19D0DC9969C4BB7D5FD46FD3756489069157B282BB200735D82710CA5C22F0CCFA7CBF93D496AC15A56834CBCF98C397B4024A2691233B8D"
     )
     assert encryptor.tag.hex().upper() == "83DE3541E4C2B58177E065A9BF7B62EC"
 
@@ -241,15 +234,11 @@ def test_sm2_rejections_return_false() -> None:
     signature = sm2_sign(KEYPAIR.private_key, b"message")
     assert not sm2_verify(KEYPAIR.public_key, b"messagf", signature)
     assert not sm2_verify(OTHER_KEYPAIR.public_key, b"message", signature)
-    assert not sm2_verify(
-        KEYPAIR.public_key, b"message", signature, b"8765432187654321"
-    )
+    assert not sm2_verify(KEYPAIR.public_key, b"message", signature, b"8765432187654321")
     assert not sm2_verify(KEYPAIR.public_key, b"message", signature[:-1])
     assert not sm2_verify(KEYPAIR.public_key, b"message", signature + b"\x00")
     assert not sm2_verify(KEYPAIR.public_key, b"message", b"")
-    assert not sm2_verify(
-        KEYPAIR.public_key, b"message", b"\x30\x06\x02\x01\x00\x02\x01\x00"
-    )
+    assert not sm2_verify(KEYPAIR.public_key, b"message", b"\x30\x06\x02\x01\x00\x02\x01\x00")
     assert not sm2_verify(KEYPAIR.public_key, b"message", signature, b"")
     assert not sm2_verify(KEYPAIR.public_key[1:], b"message", signature)
     assert not sm2_verify(b"", b"message", signature)
@@ -303,10 +292,7 @@ def test_default_signer_id() -> None:
 
 
 def test_pem_roundtrip() -> None:
-    assert (
-        sm2_public_key_from_pem(sm2_public_key_to_pem(KEYPAIR.public_key))
-        == KEYPAIR.public_key
-    )
+    assert sm2_public_key_from_pem(sm2_public_key_to_pem(KEYPAIR.public_key)) == KEYPAIR.public_key
     assert sm2_keypair_from_pem(sm2_private_key_to_pem(KEYPAIR)) == KEYPAIR
 
 
@@ -315,9 +301,7 @@ def test_pem_structure() -> None:
     assert pem.startswith(b"-----BEGIN PUBLIC KEY-----\n")
     der = base64.b64decode(b"".join(pem.splitlines()[1:-1]))
     # SEQUENCE { SEQUENCE { id-ecPublicKey, sm2 }, BIT STRING 00 04 ... }
-    assert der.startswith(
-        bytes.fromhex("3059301306072a8648ce3d020106082a811ccf5501822d034200")
-    )
+    assert der.startswith(bytes.fromhex("3059301306072a8648ce3d020106082a811ccf5501822d034200"))
     assert der.endswith(KEYPAIR.public_key)
 
 
@@ -328,10 +312,7 @@ def test_pem_structure() -> None:
         b"not a pem",
         b"-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n",
         b"-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n",
-        (
-            b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n"
-            b"-----END ENCRYPTED PRIVATE KEY-----\n"
-        ),
+        (b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE KEY-----\n"),
     ],
 )
 def test_malformed_private_pem(pem: bytes) -> None:
@@ -351,18 +332,8 @@ def test_public_pem_is_not_a_private_key() -> None:
 def test_garbage_der_in_pem_raises_only_crypto_error(der: bytes) -> None:
     body = base64.b64encode(der)
     for label in (b"PRIVATE KEY", b"EC PRIVATE KEY", b"PUBLIC KEY"):
-        pem = (
-            b"-----BEGIN "
-            + label
-            + b"-----\n"
-            + body
-            + b"\n-----END "
-            + label
-            + b"-----\n"
-        )
-        loader = (
-            sm2_public_key_from_pem if label == b"PUBLIC KEY" else sm2_keypair_from_pem
-        )
+        pem = b"-----BEGIN " + label + b"-----\n" + body + b"\n-----END " + label + b"-----\n"
+        loader = sm2_public_key_from_pem if label == b"PUBLIC KEY" else sm2_keypair_from_pem
         with pytest.raises(CryptoError):
             loader(pem)
 
@@ -380,9 +351,7 @@ def test_private_pem_with_mismatched_embedded_public_key() -> None:
 
 def _openssl(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
     assert OPENSSL is not None
-    return subprocess.run(
-        [OPENSSL, *args], cwd=cwd, capture_output=True, check=False, timeout=30
-    )
+    return subprocess.run([OPENSSL, *args], cwd=cwd, capture_output=True, check=False, timeout=30)
 
 
 DISTID = f"distid:{DEFAULT_SIGNER_ID.decode()}"
@@ -433,9 +402,7 @@ def test_we_verify_openssl_signature(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     signature = (tmp_path / "sig").read_bytes()
     assert sm2_verify(KEYPAIR.public_key, b"signed by openssl", signature)
-    assert not sm2_verify(
-        KEYPAIR.public_key, b"signed by openssl", signature, b"other-id"
-    )
+    assert not sm2_verify(KEYPAIR.public_key, b"signed by openssl", signature, b"other-id")
 
 
 @needs_openssl
@@ -451,14 +418,9 @@ def test_we_load_openssl_generated_keys(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert sm2_keypair_from_pem((tmp_path / "sec1.pem").read_bytes()) == keypair
 
-    result = _openssl(
-        "pkey", "-in", "k.pem", "-pubout", "-out", "pub.pem", cwd=tmp_path
-    )
+    result = _openssl("pkey", "-in", "k.pem", "-pubout", "-out", "pub.pem", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (
-        sm2_public_key_from_pem((tmp_path / "pub.pem").read_bytes())
-        == keypair.public_key
-    )
+    assert sm2_public_key_from_pem((tmp_path / "pub.pem").read_bytes()) == keypair.public_key
 
 
 @needs_openssl
@@ -476,9 +438,7 @@ def test_non_sm2_keys_rejected(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     with pytest.raises(CryptoError, match="not an SM2"):
         sm2_keypair_from_pem((tmp_path / "p256.pem").read_bytes())
-    result = _openssl(
-        "pkey", "-in", "p256.pem", "-pubout", "-out", "pub.pem", cwd=tmp_path
-    )
+    result = _openssl("pkey", "-in", "p256.pem", "-pubout", "-out", "pub.pem", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     with pytest.raises(CryptoError):
         sm2_public_key_from_pem((tmp_path / "pub.pem").read_bytes())

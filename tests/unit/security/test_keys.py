@@ -46,9 +46,7 @@ def test_permissions(tmp_path: Path) -> None:
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
     for name in FILES:
         assert stat.S_IMODE((directory / name).stat().st_mode) == 0o600, name
-    assert sorted(p.name for p in directory.iterdir()) == sorted(
-        FILES
-    )  # no temp files left
+    assert sorted(p.name for p in directory.iterdir()) == sorted(FILES)  # no temp files left
 
 
 def test_hex_files_are_text(tmp_path: Path) -> None:
@@ -88,9 +86,7 @@ def test_nonexistent_directory_without_create(tmp_path: Path) -> None:
         ("signing.pub.pem", b"garbage"),
     ],
 )
-def test_malformed_file_is_error_and_not_overwritten(
-    tmp_path: Path, name: str, content: bytes, *, create: bool
-) -> None:
+def test_malformed_file_is_error_and_not_overwritten(tmp_path: Path, name: str, content: bytes, *, create: bool) -> None:
     load_or_create_keys(tmp_path, create=True)
     (tmp_path / name).write_bytes(content)
     with pytest.raises(CryptoError, match=name.replace(".", r"\.")):
@@ -112,16 +108,12 @@ def test_public_key_regenerated_from_private(tmp_path: Path) -> None:
     first = load_or_create_keys(tmp_path, create=True)
     (tmp_path / "signing.pub.pem").unlink()
     assert load_or_create_keys(tmp_path, create=True) == first
-    assert (tmp_path / "signing.pub.pem").read_bytes() == sm2_public_key_to_pem(
-        first.signing.public_key
-    )
+    assert (tmp_path / "signing.pub.pem").read_bytes() == sm2_public_key_to_pem(first.signing.public_key)
 
 
 def test_mismatched_public_key_rejected(tmp_path: Path) -> None:
     load_or_create_keys(tmp_path, create=True)
-    (tmp_path / "signing.pub.pem").write_bytes(
-        sm2_public_key_to_pem(generate_sm2_keypair().public_key)
-    )
+    (tmp_path / "signing.pub.pem").write_bytes(sm2_public_key_to_pem(generate_sm2_keypair().public_key))
     with pytest.raises(CryptoError, match="does not match"):
         load_or_create_keys(tmp_path, create=False)
 

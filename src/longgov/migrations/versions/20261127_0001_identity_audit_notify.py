@@ -54,9 +54,7 @@ def upgrade() -> None:
         sa.Column("request_id", sa.String(length=64), nullable=True),
         sa.Column(
             "details",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
@@ -64,18 +62,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_events")),
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_audit_events_actor_time", ["actor_id", "occurred_at"], unique=False
-        )
-        batch_op.create_index(
-            "ix_audit_events_occurred_at", ["occurred_at"], unique=False
-        )
-        batch_op.create_index(
-            "ix_audit_events_subject", ["subject_type", "subject_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_audit_events_tag_time", ["tag", "occurred_at"], unique=False
-        )
+        batch_op.create_index("ix_audit_events_actor_time", ["actor_id", "occurred_at"], unique=False)
+        batch_op.create_index("ix_audit_events_occurred_at", ["occurred_at"], unique=False)
+        batch_op.create_index("ix_audit_events_subject", ["subject_type", "subject_id"], unique=False)
+        batch_op.create_index("ix_audit_events_tag_time", ["tag", "occurred_at"], unique=False)
 
     op.create_table(
         "enterprises",
@@ -94,12 +84,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("uscc", name=op.f("uq_enterprises_uscc")),
     )
     with op.batch_alter_table("enterprises", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_enterprises_division_code"), ["division_code"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_enterprises_phone_index"), ["phone_index"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_enterprises_division_code"), ["division_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_enterprises_phone_index"), ["phone_index"], unique=False)
 
     op.create_table(
         "organisations",
@@ -147,12 +133,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("id_number_index", name=op.f("uq_persons_id_number_index")),
     )
     with op.batch_alter_table("persons", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_persons_division_code"), ["division_code"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_persons_phone_index"), ["phone_index"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_persons_division_code"), ["division_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_persons_phone_index"), ["phone_index"], unique=False)
 
     op.create_table(
         "sms_outbox",
@@ -166,12 +148,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sms_outbox")),
     )
     with op.batch_alter_table("sms_outbox", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_sms_outbox_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_sms_outbox_phone_index"), ["phone_index"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_sms_outbox_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_sms_outbox_phone_index"), ["phone_index"], unique=False)
 
     op.create_table(
         "accounts",
@@ -186,9 +164,7 @@ def upgrade() -> None:
         sa.Column("organisation_id", sa.Uuid(), nullable=True),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column("locked_until", longgov.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "last_login_at", longgov.db.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("last_login_at", longgov.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", longgov.db.UTCDateTime(timezone=True), nullable=False),
@@ -203,19 +179,13 @@ def upgrade() -> None:
             ["organisations.id"],
             name=op.f("fk_accounts_organisation_id_organisations"),
         ),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["persons.id"], name=op.f("fk_accounts_person_id_persons")
-        ),
+        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], name=op.f("fk_accounts_person_id_persons")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("login_key", name=op.f("uq_accounts_login_key")),
     )
     with op.batch_alter_table("accounts", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_accounts_kind_org", ["kind", "organisation_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_accounts_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index("ix_accounts_kind_org", ["kind", "organisation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_accounts_organisation_id"), ["organisation_id"], unique=False)
 
     op.create_table(
         "login_sessions",
@@ -223,9 +193,7 @@ def upgrade() -> None:
         sa.Column("account_id", sa.Uuid(), nullable=False),
         sa.Column("stage", sa.String(length=16), nullable=False),
         sa.Column("created_at", longgov.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column(
-            "last_seen_at", longgov.db.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("last_seen_at", longgov.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", longgov.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", longgov.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("ip", sa.String(length=64), nullable=True),
@@ -241,9 +209,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_login_sessions_token_hash")),
     )
     with op.batch_alter_table("login_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_login_sessions_account_id"), ["account_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_login_sessions_account_id"), ["account_id"], unique=False)
 
     op.create_table(
         "staff_roles",
@@ -258,15 +224,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_roles")),
-        sa.UniqueConstraint(
-            "account_id", "admin_duty", name="uq_staff_roles_account_admin_duty"
-        ),
+        sa.UniqueConstraint("account_id", "admin_duty", name="uq_staff_roles_account_admin_duty"),
         sa.UniqueConstraint("account_id", "role", name="uq_staff_roles_account_role"),
     )
     with op.batch_alter_table("staff_roles", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_staff_roles_account_id"), ["account_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_staff_roles_account_id"), ["account_id"], unique=False)
 
     op.create_table(
         "one_time_codes",
@@ -285,9 +247,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_one_time_codes")),
     )
     with op.batch_alter_table("one_time_codes", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_one_time_codes_session_id"), ["session_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_one_time_codes_session_id"), ["session_id"], unique=False)
 
     _create_append_only_triggers()
 
@@ -296,12 +256,10 @@ def _create_append_only_triggers() -> None:
     # Audit rows may be inserted, never changed or removed (the hash chain detects it if they are anyway).
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
-            "CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION 'audit_events is append-only'; END $$",
+            "CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_events is append-only'; END $$",
         )
         op.execute(
-            "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
-            "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+            "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
         )
     else:
         for action in ("UPDATE", "DELETE"):

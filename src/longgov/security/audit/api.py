@@ -8,16 +8,18 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
+from litestar.types import ControllerRouterHandler
 
-from longgov.web.deps import Ctx
 from longgov.security.audit.service import EventFilter, count_events, record, search_events, verify_chain
 from longgov.security.audit.tags import RESULT_TITLES, TAG_TITLES
 from longgov.security.permissions import Permission
 from longgov.security.policy import require
+from longgov.web.deps import Ctx
 from longgov.web.render import page
 
 Text = Annotated[str | None, QueryParameter(max_length=120)]
 Seq = Annotated[int | None, QueryParameter(ge=1, le=2**62)]
+PAGE_SIZE = 50
 
 
 def _event_json(e: Any) -> dict[str, Any]:  # noqa: ANN401
@@ -47,7 +49,7 @@ class AuditController(Controller):
     tags = ["审计"]  # noqa: RUF012
 
     @get("/events", operation_id="auditListEvents", opt=require(Permission.AuditEventsRead))
-    async def events(
+    async def events(  # noqa: PLR0917 - one parameter per filter
         self,
         ctx: Ctx,
         actor: Text = None,
@@ -66,12 +68,19 @@ class AuditController(Controller):
     async def verify(self, ctx: Ctx) -> dict[str, Any]:
         """Recompute the SM3 hash chain."""
         report = await verify_chain(ctx.session)
-        record(ctx.session, "audit:chain:verify", actor=ctx.actor, meta=ctx.meta, result="success" if report.ok else "failure", details={"checked": report.checked, "first_bad_seq": report.first_bad_seq})
+        record(
+            ctx.session,
+            "audit:chain:verify",
+            actor=ctx.actor,
+            meta=ctx.meta,
+            result="success" if report.ok else "failure",
+            details={"checked": report.checked, "first_bad_seq": report.first_bad_seq},
+        )
         return {"ok": report.ok, "checked": report.checked, "first_bad_seq": report.first_bad_seq, "reason": report.reason}
 
 
 @get("/admin/audit", operation_id="pageAdminAudit", opt=require(Permission.AuditEventsRead), include_in_schema=False)
-async def audit_page(
+async def audit_page(  # noqa: PLR0917 - one parameter per filter
     request: Request[Any, Any, Any],
     ctx: Ctx,
     actor: Text = None,
@@ -83,11 +92,22 @@ async def audit_page(
 ) -> Template:
     """审计日志 browser: filter by actor, action, time and result."""
     flt = EventFilter(actor=actor or None, tag=tag or None, since=_parse_day(since), until=_parse_day(until, end=True), result=result or None)
-    rows = await search_events(ctx.session, flt, limit=50, before_seq=before_seq)
+    rows = await search_events(ctx.session, flt, limit=PAGE_SIZE, before_seq=before_seq)
     record(ctx.session, "audit:events:read", actor=ctx.actor, meta=ctx.meta, details={"returned": len(rows)})
     total = await count_events(ctx.session)
     query = {k: v for k, v in {"actor": actor, "tag": tag, "since": since, "until": until, "result": result}.items() if v}
-    return page(request, "audit/events.html", "admin", rows=rows, flt=query, total=total, tag_titles=TAG_TITLES, result_titles=RESULT_TITLES, next_before=rows[-1].seq if len(rows) == 50 else None, verify=None)  # noqa: PLR2004
+    return page(
+        request,
+        "audit/events.html",
+        "admin",
+        rows=rows,
+        flt=query,
+        total=total,
+        tag_titles=TAG_TITLES,
+        result_titles=RESULT_TITLES,
+        next_before=rows[-1].seq if len(rows) == PAGE_SIZE else None,
+        verify=None,
+    )
 
 
 @post("/admin/audit/verify", operation_id="pageAdminAuditVerify", opt=require(Permission.AuditChainVerify), include_in_schema=False)
@@ -95,9 +115,20 @@ async def audit_verify_page(request: Request[Any, Any, Any], ctx: Ctx) -> Templa
     """Run the chain check from the browser."""
     report = await verify_chain(ctx.session)
     record(ctx.session, "audit:chain:verify", actor=ctx.actor, meta=ctx.meta, result="success" if report.ok else "failure", details={"checked": report.checked})
-    rows = await search_events(ctx.session, EventFilter(), limit=50)
+    rows = await search_events(ctx.session, EventFilter(), limit=PAGE_SIZE)
     total = await count_events(ctx.session)
-    return page(request, "audit/events.html", "admin", rows=rows, flt={}, total=total, tag_titles=TAG_TITLES, result_titles=RESULT_TITLES, next_before=None, verify=report)
+    return page(
+        request,
+        "audit/events.html",
+        "admin",
+        rows=rows,
+        flt={},
+        total=total,
+        tag_titles=TAG_TITLES,
+        result_titles=RESULT_TITLES,
+        next_before=rows[-1].seq if len(rows) == PAGE_SIZE else None,
+        verify=report,
+    )
 
 
 def _parse_day(value: str | None, *, end: bool = False) -> datetime | None:
@@ -107,10 +138,10 @@ def _parse_day(value: str | None, *, end: bool = False) -> datetime | None:
     if not value:
         return None
     try:
-        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=ZoneInfo("Asia/Shanghai"))  # noqa: DTZ007 - tz set right after
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=ZoneInfo("Asia/Shanghai"))
     except ValueError:
         return None
     return day + timedelta(days=1) if end else day
 
 
-route_handlers = [AuditController, audit_page, audit_verify_page]
+route_handlers: list[ControllerRouterHandler] = [AuditController, audit_page, audit_verify_page]

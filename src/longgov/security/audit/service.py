@@ -46,9 +46,7 @@ def _canonical(row: dict[str, Any]) -> bytes:
         if isinstance(value, datetime):
             value = value.isoformat(timespec="microseconds")
         fields[name] = value
-    return json.dumps(
-        fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    ).encode()
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def compute_hash(prev_hash: str, row: dict[str, Any]) -> str:
@@ -100,13 +98,9 @@ def _append_pending(session: Session) -> None:
     if not pending:
         return
     # The head row lock orders appends across workers; it is held only until this commit.
-    head = session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
+    head = session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).scalar_one_or_none()
     if head is None:
-        session.execute(
-            insert(AuditChainHead).values(id=1, last_seq=0, last_hash=GENESIS_HASH)
-        )
+        session.execute(insert(AuditChainHead).values(id=1, last_seq=0, last_hash=GENESIS_HASH))
         last_seq, last_hash = 0, GENESIS_HASH
     else:
         last_seq, last_hash = head.last_seq, head.last_hash
@@ -117,11 +111,7 @@ def _append_pending(session: Session) -> None:
         row["hash"] = last_hash = compute_hash(last_hash, row)
         rows.append(row)
     session.execute(insert(AuditEvent), rows)
-    session.execute(
-        update(AuditChainHead)
-        .where(AuditChainHead.id == 1)
-        .values(last_seq=last_seq, last_hash=last_hash)
-    )
+    session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(last_seq=last_seq, last_hash=last_hash))
 
 
 def _drop_pending(session: Session, *_: object) -> None:
@@ -149,60 +139,27 @@ async def verify_chain(session: AsyncSession, *, batch: int = 5000) -> ChainRepo
     checked = 0
     async for row in _iter_events(session, batch):
         if row.seq != expected_seq:
-            return ChainReport(
-                False,
-                checked,
-                expected_seq,
-                f"第 {expected_seq} 条审计记录缺失（下一条为第 {row.seq} 条）",
-            )
+            return ChainReport(ok=False, checked=checked, first_bad_seq=expected_seq, reason=f"第 {expected_seq} 条审计记录缺失（下一条为第 {row.seq} 条）")
         if row.prev_hash != prev_hash:
-            return ChainReport(
-                False,
-                checked,
-                row.seq,
-                f"第 {row.seq} 条审计记录的前序哈希不符，前一条记录被篡改或删除",
-            )
+            return ChainReport(ok=False, checked=checked, first_bad_seq=row.seq, reason=f"第 {row.seq} 条审计记录的前序哈希不符，前一条记录被篡改或删除")
         values = {name: getattr(row, name) for name in _HASHED_FIELDS}
         if compute_hash(prev_hash, values) != row.hash:
-            return ChainReport(
-                False,
-                checked,
-                row.seq,
-                f"第 {row.seq} 条审计记录内容与哈希不符，已被篡改",
-            )
+            return ChainReport(ok=False, checked=checked, first_bad_seq=row.seq, reason=f"第 {row.seq} 条审计记录内容与哈希不符，已被篡改")
         prev_hash = row.hash
         expected_seq += 1
         checked += 1
-    head = (
-        await session.execute(select(AuditChainHead).where(AuditChainHead.id == 1))
-    ).scalar_one_or_none()
+    head = (await session.execute(select(AuditChainHead).where(AuditChainHead.id == 1))).scalar_one_or_none()
     last_seq = head.last_seq if head else 0
     if last_seq != checked or (head and head.last_hash != prev_hash):
         missing = checked + 1
-        return ChainReport(
-            False,
-            checked,
-            missing,
-            f"审计链末尾记录缺失：链头为第 {last_seq} 条，实际只有 {checked} 条",
-        )
-    return ChainReport(True, checked)
+        return ChainReport(ok=False, checked=checked, first_bad_seq=missing, reason=f"审计链末尾记录缺失：链头为第 {last_seq} 条，实际只有 {checked} 条")
+    return ChainReport(ok=True, checked=checked)
 
 
 async def _iter_events(session: AsyncSession, batch: int) -> AsyncIterator[AuditEvent]:
     after = 0
     while True:
-        rows = (
-            (
-                await session.execute(
-                    select(AuditEvent)
-                    .where(AuditEvent.seq > after)
-                    .order_by(AuditEvent.seq)
-                    .limit(batch)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        rows = (await session.execute(select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch))).scalars().all()
         if not rows:
             return
         for row in rows:

@@ -17,5 +17,6 @@ TAG_TITLES: dict[str, str] = {
     "identity:staff:create": "创建工作人员账号",
     "security:access:denied": "越权访问被拒绝",
     "audit:chain:verify": "校验审计链",
+    "audit:events:read": "查看审计日志",
 }
 RESULT_TITLES = {"success": "成功", "failure": "失败", "denied": "拒绝"}
