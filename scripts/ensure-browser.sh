@@ -3,7 +3,7 @@
 set -euo pipefail
 need=()
 [[ -x /usr/bin/chromium ]] || need+=(chromium)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 ((${#need[@]} == 0)) && exit 0
 if [[ $(id -u) -ne 0 ]]; then
   echo "browser tests need: apt-get install ${need[*]} (run as root, or they are skipped)" >&2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
@@ -76,8 +77,14 @@ from longgov.security.principal import Principal
 from longgov.security.scope import PROVINCE_CODE, in_division, scope_filter
 
 _hasher = PasswordHasher()
-# Verified against when the account does not exist, so timing does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so timing does not reveal which accounts exist."""
+    return _hasher.hash("not-a-real-password-0")
+
+
 SECOND_FACTOR_SECONDS = 10 * 60
 SMS_CODE_MAX_ATTEMPTS = 5
 OTP_LENGTH = 6
@@ -575,7 +582,7 @@ async def begin_login(ctx: ServiceContext, portal: LoginPortal, identifier: str,
     login_key = _login_key(ctx, portal, identifier)
     account = (await ctx.session.execute(select(Account).where(Account.login_key == login_key).with_for_update())).scalar_one_or_none()
     if account is None or not account.is_active:
-        await _verify_password(_DUMMY_HASH, password)
+        await _verify_password(_dummy_hash(), password)
         raise await _fail(ctx, None, portal, events.LOGIN_FAILED, "账号或密码错误")
     if account.locked_until and account.locked_until > now:
         record(
