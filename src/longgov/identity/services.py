@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyotp
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from longgov.db import after_commit, utcnow
 from longgov.identity import events
 from longgov.identity.codes import (
+    CodeCheck,
     check_mobile_phone,
     check_resident_id,
     check_uscc,
@@ -244,10 +246,38 @@ def _org_view(org: Organisation) -> OrganisationView:
 # --- registration --------------------------------------------------------------------------
 
 
-def _require_valid(field: str, check_message: tuple[bool, str]) -> None:
-    valid, message = check_message
-    if not valid:
-        raise ValidationFailed(message, code=f"invalid_{field}", details={field: message})
+def _require_valid(field: str, check: CodeCheck) -> None:
+    if not check.valid:
+        raise ValidationFailed(check.message, code=f"invalid_{field}", details={field: check.message})
+
+
+def _contact_columns(ctx: ServiceContext, phone: str, address: str | None) -> dict[str, Any]:
+    """Encrypted phone (with blind index and mask) and address columns shared by persons and enterprises."""
+    return {
+        "phone_cipher": ctx.codec.encrypt("phone", phone),
+        "phone_index": ctx.codec.index("phone", phone),
+        "phone_masked": mask_phone(phone),
+        "address_cipher": ctx.codec.encrypt("address", address) if address else None,
+    }
+
+
+async def _open_account(ctx: ServiceContext, holder: Person | Enterprise, *, login_key: str, password: str, tag: str) -> None:
+    """The login account of a newly registered person or enterprise, and its audit record."""
+    kind = "person" if isinstance(holder, Person) else "enterprise"
+    ctx.session.add(holder)
+    await ctx.session.flush()
+    ctx.session.add(
+        Account(
+            kind=kind,
+            login_key=login_key,
+            display_name=holder.name,
+            password_hash=await _hash_password(password),
+            person_id=holder.id if isinstance(holder, Person) else None,
+            enterprise_id=holder.id if isinstance(holder, Enterprise) else None,
+        ),
+    )
+    await ctx.session.flush()
+    record(ctx.session, tag, actor=ctx.actor, meta=ctx.meta, subject_type=kind, subject_id=holder.id)
 
 
 async def register_person(
@@ -261,10 +291,8 @@ async def register_person(
 ) -> Person:
     """Create a natural person and their citizen account (甘快办)."""
     id_number = normalise_resident_id(id_number)
-    id_check = check_resident_id(id_number)
-    _require_valid("id_number", (id_check.valid, id_check.message))
-    phone_check = check_mobile_phone(phone)
-    _require_valid("phone", (phone_check.valid, phone_check.message))
+    _require_valid("id_number", check_resident_id(id_number))
+    _require_valid("phone", check_mobile_phone(phone))
     check_password_strength(password)
     codec = ctx.codec
     index = codec.index("id_number", id_number)
@@ -275,32 +303,10 @@ async def register_person(
         id_number_cipher=codec.encrypt("id_number", id_number),
         id_number_index=index,
         id_number_masked=mask_resident_id(id_number),
-        phone_cipher=codec.encrypt("phone", phone),
-        phone_index=codec.index("phone", phone),
-        phone_masked=mask_phone(phone),
-        address_cipher=codec.encrypt("address", address) if address else None,
         division_code=id_number[:6] if get_division(id_number[:6]) else None,
+        **_contact_columns(ctx, phone, address),
     )
-    ctx.session.add(person)
-    await ctx.session.flush()
-    ctx.session.add(
-        Account(
-            kind="person",
-            login_key=f"person:{index}",
-            display_name=name,
-            password_hash=await _hash_password(password),
-            person_id=person.id,
-        ),
-    )
-    await ctx.session.flush()
-    record(
-        ctx.session,
-        events.PERSON_REGISTERED,
-        actor=ctx.actor,
-        meta=ctx.meta,
-        subject_type="person",
-        subject_id=person.id,
-    )
+    await _open_account(ctx, person, login_key=f"person:{index}", password=password, tag=events.PERSON_REGISTERED)
     return person
 
 
@@ -317,46 +323,21 @@ async def register_enterprise(
 ) -> Enterprise:
     """Create a legal person and its operator account (陇商通)."""
     uscc = uscc.strip().upper()
-    uscc_check = check_uscc(uscc)
-    _require_valid("uscc", (uscc_check.valid, uscc_check.message))
-    phone_check = check_mobile_phone(phone)
-    _require_valid("phone", (phone_check.valid, phone_check.message))
+    _require_valid("uscc", check_uscc(uscc))
+    _require_valid("phone", check_mobile_phone(phone))
     if get_division(division_code) is None:
-        _require_valid("division_code", (False, "行政区划代码无效"))
+        _require_valid("division_code", CodeCheck(valid=False, message="行政区划代码无效"))
     check_password_strength(password)
     if (await ctx.session.execute(select(Enterprise.id).where(Enterprise.uscc == uscc))).first():
         raise Conflict("该统一社会信用代码已注册", code="enterprise_exists")
-    codec = ctx.codec
     enterprise = Enterprise(
         name=name,
         uscc=uscc,
         legal_representative=legal_representative,
-        phone_cipher=codec.encrypt("phone", phone),
-        phone_index=codec.index("phone", phone),
-        phone_masked=mask_phone(phone),
-        address_cipher=codec.encrypt("address", address) if address else None,
         division_code=division_code,
+        **_contact_columns(ctx, phone, address),
     )
-    ctx.session.add(enterprise)
-    await ctx.session.flush()
-    ctx.session.add(
-        Account(
-            kind="enterprise",
-            login_key=f"enterprise:{uscc}",
-            display_name=name,
-            password_hash=await _hash_password(password),
-            enterprise_id=enterprise.id,
-        ),
-    )
-    await ctx.session.flush()
-    record(
-        ctx.session,
-        events.ENTERPRISE_REGISTERED,
-        actor=ctx.actor,
-        meta=ctx.meta,
-        subject_type="enterprise",
-        subject_id=enterprise.id,
-    )
+    await _open_account(ctx, enterprise, login_key=f"enterprise:{uscc}", password=password, tag=events.ENTERPRISE_REGISTERED)
     return enterprise
 
 
