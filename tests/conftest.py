@@ -24,6 +24,7 @@ from longgov.identity.schemas import NewStaff
 from longgov.migrations import upgrade
 from longgov.notify.services import latest_message_to
 from longgov.platform import Platform, ServiceContext
+from longgov.timelimits.services import seed_reference_calendar
 
 PASSWORD = "Correct-horse-9"
 STAFF_PASSWORD = "Staff-password-2024"
@@ -51,7 +52,9 @@ def migrated(settings: Settings) -> Settings:
 async def platform(migrated: Settings) -> AsyncIterator[Platform]:
     platform = Platform.build(migrated)
     async with platform.db.transaction() as session:
-        await identity.sync_organisations(ServiceContext(session=session, platform=platform))
+        ctx = ServiceContext(session=session, platform=platform)
+        await identity.sync_organisations(ctx)
+        await seed_reference_calendar(ctx)
     yield platform
     await platform.db.dispose()
 

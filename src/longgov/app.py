@@ -31,15 +31,19 @@ WEB_DIR = Path(__file__).parent / "web"
 
 def all_modules(settings: Settings) -> list[Module]:
     """Every domain module, in navigation order."""
+    from longgov.catalog.module import module as catalog  # noqa: PLC0415
     from longgov.identity.module import module as identity  # noqa: PLC0415
     from longgov.ops.api import healthz, livez  # noqa: PLC0415
     from longgov.security.audit.module import module as audit  # noqa: PLC0415
+    from longgov.timelimits.module import module as timelimits  # noqa: PLC0415
     from longgov.web.views import demo_handlers, shell_handlers  # noqa: PLC0415
 
     modules = [
         Module(name="shell", title="平台", route_handlers=[*shell_handlers, healthz, livez]),
         identity,
+        catalog,
         audit,
+        timelimits,
     ]
     if settings.is_demo:
         modules.append(Module(name="demo", title="演示", route_handlers=demo_handlers))

@@ -63,8 +63,11 @@ def db_upgrade() -> None:
 
     async def work(ctx):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
         from longgov.identity.services import sync_organisations  # noqa: PLC0415
+        from longgov.timelimits.services import seed_reference_calendar  # noqa: PLC0415
 
-        return await sync_organisations(ctx)
+        created = await sync_organisations(ctx)
+        await seed_reference_calendar(ctx)
+        return created
 
     created = asyncio.run(_with_platform_ctx(settings, work))
     console.print(f"数据库已升级到最新版本（{settings.database_kind}），新增机构 {created} 个")

@@ -11,11 +11,13 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
+from longgov.catalog import services as catalog
 from longgov.identity import services as identity
 from longgov.identity.codes import make_resident_id, make_uscc
 from longgov.identity.schemas import NewStaff
 from longgov.kernel.errors import Conflict
 from longgov.platform import ServiceContext
+from longgov.timelimits import services as timelimits
 
 DEMO_PASSWORD = "Gansu2024demo"  # noqa: S105 - demo accounts only; demo mode refuses to run in production
 DEMO_STAFF_PASSWORD = "Gansu2024staff!"  # noqa: S105
@@ -123,6 +125,8 @@ STAFF: list[tuple[str, str, str, list[str]]] = [
 async def seed_demo(ctx: ServiceContext, *, persons: int = 36) -> tuple[list[DemoLogin], dict[str, str]]:
     """Create organisations, persons, enterprises and staff; return demo logins and TOTP secrets."""
     await identity.sync_organisations(ctx)
+    await timelimits.seed_reference_calendar(ctx)
+    await catalog.seed_catalog(ctx)
     rng = random.Random(20241129)  # noqa: S311 - reproducible demo data, not security
     logins: list[DemoLogin] = []
     for i in range(persons):

@@ -12,6 +12,8 @@ class Permission(StrEnum):
     AdminOrganisationsRead = "admin:organisations:read"
     AuditChainVerify = "audit:chain:verify"
     AuditEventsRead = "audit:events:read"
+    CalendarNoticesManage = "calendar:notices:manage"
+    CatalogItemsManage = "catalog:items:manage"
     CitizenProfileRead = "citizen:profile:read"
     DemoOutboxRead = "demo:outbox:read"
     EnterpriseProfileRead = "enterprise:profile:read"
@@ -61,9 +63,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.Enterprise: frozenset({_P.EnterpriseProfileRead}),
     Role.CounterStaff: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
     Role.Approver: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
-    Role.DepartmentLeader: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead, _P.IdentityPiiUnmask}),
+    Role.DepartmentLeader: frozenset(_STAFF_BASE | {_P.CatalogItemsManage, _P.IdentityPersonsRead, _P.IdentityPiiUnmask}),
     Role.HotlineAgent: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
-    Role.SystemAdmin: frozenset(_STAFF_BASE | {_P.AdminAccountsManage, _P.AdminOrganisationsRead}),
+    Role.SystemAdmin: frozenset(_STAFF_BASE | {_P.AdminAccountsManage, _P.AdminOrganisationsRead, _P.CalendarNoticesManage, _P.CatalogItemsManage}),
     Role.SecurityAdmin: frozenset(_STAFF_BASE | {_P.SecurityAccountsUnlock, _P.SecurityRolesAssign}),
     Role.AuditAdmin: frozenset(_STAFF_BASE | {_P.AuditChainVerify, _P.AuditEventsRead}),
 }

@@ -1,6 +1,14 @@
 """Human-readable names of audit tags for the audit browser."""
 
 TAG_TITLES: dict[str, str] = {
+    "audit:chain:verify": "校验审计链",
+    "audit:events:read": "查看审计日志",
+    "catalog:item:create": "创建事项",
+    "catalog:item:draft": "保存事项草稿",
+    "catalog:item:publish": "发布事项",
+    "catalog:items:export": "导出事项目录",
+    "catalog:items:import": "导入事项目录",
+    "catalog:items:seed": "初始化演示事项",
     "identity:account:locked": "账号锁定",
     "identity:account:unlock": "账号解锁",
     "identity:enterprise:register": "法人注册",
@@ -16,7 +24,9 @@ TAG_TITLES: dict[str, str] = {
     "identity:session:second-factor-failed": "验证码错误",
     "identity:staff:create": "创建工作人员账号",
     "security:access:denied": "越权访问被拒绝",
-    "audit:chain:verify": "校验审计链",
-    "audit:events:read": "查看审计日志",
+    "timelimits:calendar:alert-resolved": "节假日缺失提醒已解除",
+    "timelimits:calendar:missing-year": "节假日安排缺失提醒",
+    "timelimits:notice:publish": "录入节假日安排",
+    "timelimits:notice:seed": "初始化节假日数据",
 }
 RESULT_TITLES = {"success": "成功", "failure": "失败", "denied": "拒绝"}

@@ -1,0 +1,148 @@
+"""DTOs of the catalogue: item content (what a version stores), views and inputs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Self
+
+from pydantic import BaseModel, Field, model_validator
+
+from longgov.identity.schemas import StrictModel
+
+ITEM_TYPES: tuple[str, ...] = (
+    "行政许可",
+    "行政确认",
+    "行政给付",
+    "行政裁决",
+    "行政奖励",
+    "行政备案",
+    "公共服务",
+    "其他行政权力",
+)
+ItemType = Literal["行政许可", "行政确认", "行政给付", "行政裁决", "行政奖励", "行政备案", "公共服务", "其他行政权力"]
+MaterialForm = Literal["原件", "复印件", "电子件"]
+Channel = Literal["online", "mobile", "nearby", "off_site", "cross_province"]
+ProcessType = Literal["instant", "promised", "joint_review"]
+
+CHANNEL_TITLES: dict[str, str] = {
+    "online": "全程网办",
+    "mobile": "掌上办",
+    "nearby": "就近办",
+    "off_site": "异地办",
+    "cross_province": "跨省通办",
+}
+PROCESS_TITLES: dict[str, str] = {"instant": "即办件", "promised": "承诺件", "joint_review": "联审件"}
+FORM_TITLES: tuple[str, ...] = ("原件", "复印件", "电子件")
+
+
+class Material(StrictModel):
+    """申请材料 — one required material."""
+
+    name: str = Field(min_length=1, max_length=200)
+    form: MaterialForm = "原件"
+    count: int = Field(default=1, ge=0, le=99)
+    required: bool = True
+    # 证照免提交 / 数据共享: the platform can fetch it instead of asking the applicant.
+    replaceable: bool = False
+    note: str = Field(default="", max_length=500)
+
+
+class Fee(StrictModel):
+    """A fee charged for the item with its legal basis."""
+
+    name: str = Field(min_length=1, max_length=200)
+    amount: str = Field(min_length=1, max_length=100)
+    basis: str = Field(default="", max_length=500)
+
+
+class ItemContent(StrictModel):
+    """Everything an item version says: the content of the service guide (办事指南)."""
+
+    name: str = Field(min_length=2, max_length=200)
+    item_type: ItemType
+    legal_basis: list[str] = Field(min_length=1, max_length=30)
+    conditions: str = Field(min_length=1, max_length=4000)
+    materials: list[Material] = Field(min_length=1, max_length=60)
+    statutory_days: int = Field(ge=0, le=365)
+    promised_days: int = Field(ge=0, le=365)
+    fees: list[Fee] = Field(default_factory=list, max_length=20)
+    channels: list[Channel] = Field(default_factory=list, max_length=5)
+    visits: int = Field(default=0, ge=0, le=10)
+    process_type: ProcessType = "promised"
+    aliases: list[str] = Field(default_factory=list, max_length=40)
+    keywords: list[str] = Field(default_factory=list, max_length=60)
+    summary: str = Field(default="", max_length=1000)
+    result: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=1000)
+
+    @model_validator(mode="after")
+    def _promise_within_law(self) -> Self:
+        if self.promised_days > self.statutory_days:
+            msg = "承诺时限不得超过法定时限"
+            raise ValueError(msg)
+        return self
+
+
+class NewItem(StrictModel):
+    """Input for creating an item: where it is implemented and its first content."""
+
+    basic_code: str = Field(min_length=6, max_length=40, pattern=r"^[0-9A-Z][0-9A-Z-]+$")
+    organisation_code: str = Field(min_length=6, max_length=40)
+    content: ItemContent
+
+
+class ItemSummary(BaseModel):
+    """An item in lists."""
+
+    code: str
+    basic_code: str
+    name: str
+    organisation_code: str
+    department: str
+    division_code: str
+    level: str
+    published_version: int | None
+    latest_version: int
+    item_type: str | None = None
+    promised_days: int | None = None
+
+
+class ItemView(BaseModel):
+    """One version of an item with its content (the guide)."""
+
+    code: str
+    basic_code: str
+    organisation_code: str
+    department: str
+    division_code: str
+    level: str
+    version: int
+    status: str
+    published_at: datetime | None
+    published_version: int | None
+    latest_version: int
+    content: ItemContent
+
+
+class VersionSummary(BaseModel):
+    """One line of an item's version history."""
+
+    version: int
+    status: str
+    created_by: str | None
+    created_at: datetime
+    published_at: datetime | None
+    change_note: str | None
+
+
+class SearchResult(BaseModel):
+    """One search hit."""
+
+    kind: Literal["item"] = "item"
+    code: str
+    name: str
+    department: str
+    score: float
+    item_type: str
+    promised_days: int
+    url: str
