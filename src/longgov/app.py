@@ -31,7 +31,9 @@ WEB_DIR = Path(__file__).parent / "web"
 
 def all_modules(settings: Settings) -> list[Module]:
     """Every domain module, in navigation order."""
+    from longgov.applications.module import module as applications  # noqa: PLC0415
     from longgov.catalog.module import module as catalog  # noqa: PLC0415
+    from longgov.documents.module import module as documents  # noqa: PLC0415
     from longgov.identity.module import module as identity  # noqa: PLC0415
     from longgov.ops.api import healthz, livez  # noqa: PLC0415
     from longgov.security.audit.module import module as audit  # noqa: PLC0415
@@ -42,8 +44,10 @@ def all_modules(settings: Settings) -> list[Module]:
         Module(name="shell", title="平台", route_handlers=[*shell_handlers, healthz, livez]),
         identity,
         catalog,
+        applications,
         audit,
         timelimits,
+        documents,
     ]
     if settings.is_demo:
         modules.append(Module(name="demo", title="演示", route_handlers=demo_handlers))

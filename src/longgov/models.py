@@ -5,7 +5,9 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     """Import each domain's models module for its side effect of registering tables."""
+    import longgov.applications.models  # noqa: PLC0415
     import longgov.catalog.models  # noqa: PLC0415
+    import longgov.documents.models  # noqa: PLC0415
     import longgov.identity.models  # noqa: PLC0415
     import longgov.notify.models  # noqa: PLC0415
     import longgov.security.audit.models  # noqa: PLC0415

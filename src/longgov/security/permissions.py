@@ -10,6 +10,8 @@ class Permission(StrEnum):
 
     AdminAccountsManage = "admin:accounts:manage"
     AdminOrganisationsRead = "admin:organisations:read"
+    ApplicationsOwnRead = "applications:own:read"
+    ApplicationsOwnSubmit = "applications:own:submit"
     AuditChainVerify = "audit:chain:verify"
     AuditEventsRead = "audit:events:read"
     CalendarNoticesManage = "calendar:notices:manage"
@@ -59,8 +61,8 @@ _P = Permission
 _STAFF_BASE = {_P.WorkbenchHomeRead}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.Person: frozenset({_P.CitizenProfileRead}),
-    Role.Enterprise: frozenset({_P.EnterpriseProfileRead}),
+    Role.Person: frozenset({_P.ApplicationsOwnRead, _P.ApplicationsOwnSubmit, _P.CitizenProfileRead}),
+    Role.Enterprise: frozenset({_P.ApplicationsOwnRead, _P.ApplicationsOwnSubmit, _P.EnterpriseProfileRead}),
     Role.CounterStaff: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
     Role.Approver: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
     Role.DepartmentLeader: frozenset(_STAFF_BASE | {_P.CatalogItemsManage, _P.IdentityPersonsRead, _P.IdentityPiiUnmask}),

@@ -26,6 +26,9 @@ async def triggers_disabled(platform):
             if platform.db.kind == "postgresql":
                 await session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
             else:
+                # A pooled SQLite connection checks DDL names against its cached schema at prepare
+                # time; reading sqlite_master first makes it notice the triggers were dropped.
+                await session.execute(text("SELECT count(*) FROM sqlite_master"))
                 for action in ("UPDATE", "DELETE"):
                     await session.execute(
                         text(

@@ -87,7 +87,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_holiday_days_notice_id"), ["notice_id"], unique=False)
 
     # The counter every worker compares with its cached calendar; seeding and notices bump it.
-    calendar_state = sa.table("calendar_state", sa.column("id", sa.Integer()), sa.column("version", sa.Integer()), sa.column("updated_at", sa.DateTime(timezone=True)))
+    calendar_state = sa.table(
+        "calendar_state", sa.column("id", sa.Integer()), sa.column("version", sa.Integer()), sa.column("updated_at", sa.DateTime(timezone=True))
+    )
     op.bulk_insert(calendar_state, [{"id": 1, "version": 0, "updated_at": datetime.now(UTC)}])
 
 

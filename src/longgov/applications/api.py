@@ -1,0 +1,98 @@
+"""Applications JSON API (``/api/v1/applications``): drafts, materials, submission, my applications."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from longgov.applications import services
+from longgov.applications.schemas import IDEMPOTENCY_KEY_PATTERN, ApplicationView, DraftUpdate, MaterialView, NewApplication
+from longgov.kernel.errors import ValidationFailed
+from longgov.security.permissions import Permission
+from longgov.security.policy import require
+from longgov.web.deps import Ctx
+
+_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+
+
+def idempotency_key(value: str | None) -> str | None:
+    """A well-formed key or None; a malformed one is a 422."""
+    if value is None or value == "":
+        return None
+    if not _KEY.match(value):
+        raise ValidationFailed("Idempotency-Key 格式不正确（8–80 位字母、数字或 _.:-）", details={"idempotency_key": "格式不正确"})
+    return value
+
+
+async def read_upload(request: Request[Any, Any, Any]) -> tuple[int, str, bytes]:
+    """(material index, file name, bytes) of a multipart upload; anything else is a 400."""
+    try:
+        form = await request.form()
+    except Exception as exc:
+        raise ValidationFailed("请以 multipart/form-data 上传文件", code="no_file", status_code=400) from exc
+    upload = form.get("file")
+    raw_index = str(form.get("material", ""))
+    if not isinstance(upload, UploadFile):
+        raise ValidationFailed("请选择要上传的文件", code="no_file", details={"file": "请选择要上传的文件"}, status_code=400)
+    if not raw_index.isdigit() or len(raw_index) > 3:  # noqa: PLR2004 - at most 60 materials
+        raise ValidationFailed("请指明材料序号", code="unknown_material", details={"material": "请指明材料序号"})
+    data = await upload.read(services.MAX_MATERIAL_BYTES + 1)
+    return int(raw_index), upload.filename or "", data
+
+
+class ApplicationsController(Controller):
+    """Online applications of the logged-in person or enterprise."""
+
+    path = "/api/v1/applications"
+    tags = ["申请"]  # noqa: RUF012
+
+    @get("/", operation_id="applicationsListMine", opt=require(Permission.ApplicationsOwnRead))
+    async def list_mine(
+        self,
+        ctx: Ctx,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+    ) -> dict[str, Any]:
+        """我的办件, newest first."""
+        items, total = await services.list_mine(ctx, limit=limit, offset=offset)
+        return {"items": [i.model_dump(mode="json") for i in items], "total": total, "limit": limit, "offset": offset}
+
+    @post("/", operation_id="applicationsCreateDraft", opt=require(Permission.ApplicationsOwnSubmit), status_code=201)
+    async def create_draft(self, ctx: Ctx, data: JSONBody[NewApplication]) -> ApplicationView:
+        """Start a draft for a published item (the form may be incomplete)."""
+        return await services.create_draft(ctx, data.item_code, data.form)
+
+    @get("/{application_id:str}", operation_id="applicationsGetMine", opt=require(Permission.ApplicationsOwnRead))
+    async def get_mine(self, ctx: Ctx, application_id: FromPath[str]) -> ApplicationView:
+        """One own application with form, materials and timeline (audited)."""
+        return await services.get_mine(ctx, services.parse_id(application_id))
+
+    @put("/{application_id:str}", operation_id="applicationsUpdateDraft", opt=require(Permission.ApplicationsOwnSubmit))
+    async def update_draft(self, ctx: Ctx, application_id: FromPath[str], data: JSONBody[DraftUpdate]) -> ApplicationView:
+        """Save the draft's form."""
+        return await services.update_draft(ctx, services.parse_id(application_id), data.form)
+
+    @post(
+        "/{application_id:str}/materials",
+        operation_id="applicationsUploadMaterial",
+        opt=require(Permission.ApplicationsOwnSubmit),
+        status_code=201,
+        request_max_body_size=services.UPLOAD_BODY_LIMIT,
+    )
+    async def upload_material(self, request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> MaterialView:
+        """Upload one material (multipart fields ``material`` = index, ``file``): PDF/JPG/PNG/OFD, ≤ 10 MB."""
+        target = services.parse_id(application_id)
+        index, filename, data = await read_upload(request)
+        return await services.upload_material(ctx, target, index, filename, data)
+
+    @post("/{application_id:str}/submit", operation_id="applicationsSubmit", opt=require(Permission.ApplicationsOwnSubmit), status_code=201)
+    async def submit(self, request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> Response[dict[str, Any]]:
+        """Submit a draft; ``Idempotency-Key`` makes retries safe (201 first time, 200 for a replay)."""
+        target = services.parse_id(application_id)
+        key = idempotency_key(request.headers.get("idempotency-key"))
+        result = await services.submit(ctx, target, key)
+        return Response(content=result.application.model_dump(mode="json"), status_code=201 if result.created else 200)

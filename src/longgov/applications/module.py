@@ -1,0 +1,16 @@
+"""Registration of the applications module."""
+
+from longgov.applications.api import ApplicationsController
+from longgov.applications.views import route_handlers
+from longgov.kernel.registry import Module, NavEntry
+from longgov.security.permissions import Permission as Perm
+
+module = Module(
+    name="applications",
+    title="网上申请",
+    route_handlers=[ApplicationsController, *route_handlers],
+    nav=(
+        NavEntry("citizen", "我的办件", "/citizen/applications", Perm.ApplicationsOwnRead, order=20),
+        NavEntry("enterprise", "我的办件", "/enterprise/applications", Perm.ApplicationsOwnRead, order=20),
+    ),
+)

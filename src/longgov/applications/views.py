@@ -1,0 +1,226 @@
+"""Application pages: the apply form (from the item's JSON Schema), the draft with materials, 我的办件 and the timeline."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+
+from longgov.applications import forms, services
+from longgov.applications.api import read_upload
+from longgov.kernel.errors import AppError
+from longgov.kernel.registry import Portal
+from longgov.security.permissions import Permission
+from longgov.security.policy import require
+from longgov.web.deps import Ctx
+from longgov.web.render import page, redirect
+
+PAGE_SIZE = 20
+_READ = require(Permission.ApplicationsOwnRead)
+_SUBMIT = require(Permission.ApplicationsOwnSubmit)
+
+
+def _portal(ctx: Ctx) -> Portal:
+    return "enterprise" if ctx.actor is not None and ctx.actor.kind == "enterprise" else "citizen"
+
+
+def _base(ctx: Ctx) -> str:
+    return f"/{_portal(ctx)}/applications"
+
+
+async def _posted(request: Request[Any, Any, Any]) -> dict[str, str]:
+    try:
+        form = await request.form()
+    except Exception:  # noqa: BLE001 - an unreadable body is an empty form
+        return {}
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def _draft_page(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    application_id: uuid.UUID,
+    *,
+    values: dict[str, Any] | None = None,
+    error: AppError | None = None,
+    message: str | None = None,
+) -> Template:
+    application = await services.get_mine(ctx, application_id)
+    definition = forms.form_for(application.item_basic_code)
+    return page(
+        request,
+        "applications/apply.html",
+        _portal(ctx),
+        status_code=error.status_code if error else 200,
+        application=application,
+        item_name=application.item_name,
+        department=application.department,
+        definition=definition,
+        fields=forms.fields_of(definition),
+        values=values if values is not None else application.form,
+        errors=error.details if error and isinstance(error.details, dict) else {},
+        error=error,
+        message=message,
+        action=f"{_base(ctx)}/drafts/{application.id}",
+        idempotency_key=uuid.uuid4().hex,
+        base=_base(ctx),
+    )
+
+
+@get(["/citizen/items/{code:str}/apply", "/enterprise/items/{code:str}/apply"], operation_id="pageApplicationNew", opt=_SUBMIT, include_in_schema=False)
+async def new_page(request: Request[Any, Any, Any], ctx: Ctx, code: FromPath[str]) -> Template:
+    """The empty application form of an item."""
+    item, definition = await services.form_of_item(ctx, code)
+    return page(
+        request,
+        "applications/apply.html",
+        _portal(ctx),
+        application=None,
+        item_name=item.content.name,
+        department=item.department,
+        definition=definition,
+        fields=forms.fields_of(definition),
+        values={},
+        errors={},
+        error=None,
+        message=None,
+        action=f"/{_portal(ctx)}/items/{item.code}/apply",
+        idempotency_key="",
+        base=_base(ctx),
+    )
+
+
+@post(["/citizen/items/{code:str}/apply", "/enterprise/items/{code:str}/apply"], operation_id="pageApplicationCreate", opt=_SUBMIT, include_in_schema=False)
+async def create_page(request: Request[Any, Any, Any], ctx: Ctx, code: FromPath[str]) -> Response[Any] | Template:
+    """Save the first version of the form as a draft, then continue on the draft page."""
+    item, definition = await services.form_of_item(ctx, code)
+    values = forms.coerce_posted(definition, await _posted(request))
+    try:
+        draft = await services.create_draft(ctx, item.code, values)
+    except AppError as error:
+        await ctx.session.rollback()
+        return page(
+            request,
+            "applications/apply.html",
+            _portal(ctx),
+            status_code=error.status_code,
+            application=None,
+            item_name=item.content.name,
+            department=item.department,
+            definition=definition,
+            fields=forms.fields_of(definition),
+            values=values,
+            errors=error.details if isinstance(error.details, dict) else {},
+            error=error,
+            message=None,
+            action=f"/{_portal(ctx)}/items/{item.code}/apply",
+            idempotency_key="",
+            base=_base(ctx),
+        )
+    return redirect(f"{_base(ctx)}/drafts/{draft.id}")
+
+
+@get(
+    ["/citizen/applications/drafts/{application_id:str}", "/enterprise/applications/drafts/{application_id:str}"],
+    operation_id="pageApplicationDraft",
+    opt=_SUBMIT,
+    include_in_schema=False,
+)
+async def draft_page(request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> Response[Any] | Template:
+    """A draft: its form, its materials, and the submit button."""
+    target = services.parse_id(application_id)
+    application = await services.get_mine(ctx, target)
+    if application.number:
+        return redirect(f"{_base(ctx)}/{application.number}")
+    return await _draft_page(request, ctx, target)
+
+
+@post(
+    ["/citizen/applications/drafts/{application_id:str}", "/enterprise/applications/drafts/{application_id:str}"],
+    operation_id="pageApplicationSave",
+    opt=_SUBMIT,
+    include_in_schema=False,
+)
+async def save_page(request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> Template:
+    """Save the draft's form (save and continue later)."""
+    target = services.parse_id(application_id)
+    current = await services.get_mine(ctx, target)
+    definition = forms.form_for(current.item_basic_code)
+    values = forms.coerce_posted(definition, await _posted(request))
+    try:
+        await services.update_draft(ctx, target, values)
+    except AppError as error:
+        await ctx.session.rollback()
+        return await _draft_page(request, ctx, target, values=values, error=error)
+    return await _draft_page(request, ctx, target, message="草稿已保存，您可以稍后继续填写。")
+
+
+@post(
+    ["/citizen/applications/drafts/{application_id:str}/materials", "/enterprise/applications/drafts/{application_id:str}/materials"],
+    operation_id="pageApplicationUpload",
+    opt=_SUBMIT,
+    include_in_schema=False,
+    request_max_body_size=services.UPLOAD_BODY_LIMIT,
+)
+async def upload_page(request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> Template:
+    """Upload one material from the draft page."""
+    target = services.parse_id(application_id)
+    try:
+        index, filename, data = await read_upload(request)
+        material = await services.upload_material(ctx, target, index, filename, data)
+    except AppError as error:
+        await ctx.session.rollback()
+        return await _draft_page(request, ctx, target, error=error)
+    return await _draft_page(request, ctx, target, message=f"已上传“{material.name}”：{material.filename}")
+
+
+@post(
+    ["/citizen/applications/drafts/{application_id:str}/submit", "/enterprise/applications/drafts/{application_id:str}/submit"],
+    operation_id="pageApplicationSubmit",
+    opt=_SUBMIT,
+    include_in_schema=False,
+)
+async def submit_page(request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> Response[Any] | Template:
+    """Submit the draft (the page's hidden idempotency key makes a double click harmless)."""
+    target = services.parse_id(application_id)
+    posted = await _posted(request)
+    try:
+        from longgov.applications.api import idempotency_key  # noqa: PLC0415
+
+        result = await services.submit(ctx, target, idempotency_key(posted.get("idempotency_key")))
+    except AppError as error:
+        await ctx.session.rollback()
+        return await _draft_page(request, ctx, target, error=error)
+    return redirect(f"{_base(ctx)}/{result.application.number}")
+
+
+@get(["/citizen/applications", "/enterprise/applications"], operation_id="pageApplicationsMine", opt=_READ, include_in_schema=False)
+async def list_page(request: Request[Any, Any, Any], ctx: Ctx, page_no: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1) -> Template:
+    """我的办件."""
+    items, total = await services.list_mine(ctx, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+    return page(
+        request,
+        "applications/list.html",
+        _portal(ctx),
+        items=items,
+        total=total,
+        page_no=page_no,
+        pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
+        base=_base(ctx),
+    )
+
+
+@get(
+    ["/citizen/applications/{number:str}", "/enterprise/applications/{number:str}"], operation_id="pageApplicationTimeline", opt=_READ, include_in_schema=False
+)
+async def timeline_page(request: Request[Any, Any, Any], ctx: Ctx, number: FromPath[str]) -> Template:
+    """办件进度: every step with the acting department and time."""
+    application = await services.get_mine_by_number(ctx, number)
+    definition = forms.form_for(application.item_basic_code)
+    return page(request, "applications/detail.html", _portal(ctx), application=application, fields=forms.fields_of(definition), base=_base(ctx))
+
+
+route_handlers = [new_page, create_page, draft_page, save_page, upload_page, submit_page, list_page, timeline_page]

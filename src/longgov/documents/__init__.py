@@ -1,0 +1,1 @@
+"""Official documents (文书): numbered, signed PDFs with a public verification page."""
