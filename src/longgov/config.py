@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     db_connect_timeout_s: int = Field(default=5, ge=1)
     # Per worker; cover its peak concurrency, or the pool churns connections (seen in bench).
     db_pool_size: int = Field(default=20, ge=1)
+    # Documents: a CJK font to embed (default: Debian's fonts-noto-cjk) and the public address
+    # printed in QR codes and links on official documents.
+    cjk_font: Path | None = None
+    cjk_font_bold: Path | None = None
+    public_base_url: str = ""
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
@@ -52,6 +57,9 @@ class Settings(BaseSettings):
                 raise SettingsError(msg)
             if not self.database_url:
                 msg = "生产模式必须设置 LONGGOV_DATABASE_URL"
+                raise SettingsError(msg)
+            if not self.public_base_url.startswith("https://"):
+                msg = "生产模式必须设置 LONGGOV_PUBLIC_BASE_URL（https:// 开头，文书二维码与核验链接使用）"
                 raise SettingsError(msg)
             if self.keys_dir is None:
                 msg = "生产模式必须设置 LONGGOV_KEYS_DIR（SM2/SM4 密钥目录）"

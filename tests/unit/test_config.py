@@ -22,7 +22,8 @@ def test_postgres_url_uses_asyncpg():
         ({}, "LONGGOV_SECRET"),
         ({"secret": "short"}, "LONGGOV_SECRET"),
         ({"secret": "x" * 40}, "LONGGOV_DATABASE_URL"),
-        ({"secret": "x" * 40, "database_url": "postgresql://db/x"}, "LONGGOV_KEYS_DIR"),
+        ({"secret": "x" * 40, "database_url": "postgresql://db/x"}, "LONGGOV_PUBLIC_BASE_URL"),
+        ({"secret": "x" * 40, "database_url": "postgresql://db/x", "public_base_url": "https://zwfw.gansu.gov.cn"}, "LONGGOV_KEYS_DIR"),
     ],
 )
 def test_production_refuses_placeholders(overrides, needle):
@@ -31,6 +32,6 @@ def test_production_refuses_placeholders(overrides, needle):
 
 
 def test_production_with_everything_set_uses_secure_cookies(tmp_path):
-    s = Settings(mode="production", secret="x" * 40, database_url="postgresql://db/x", keys_dir=tmp_path)
+    s = Settings(mode="production", secret="x" * 40, database_url="postgresql://db/x", public_base_url="https://zwfw.gansu.gov.cn", keys_dir=tmp_path)
     assert s.secure_cookies is True
     assert s.create_missing_keys is False

@@ -7,13 +7,13 @@ fpdf2 reads TrueType collections directly, so for a .ttc the Simplified Chinese 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from fontTools.ttLib import TTCollection  # type: ignore[import-untyped]
 
+from longgov.config import Settings
 from longgov.kernel.errors import AppError
 
 FONT_ENV = "LONGGOV_CJK_FONT"
@@ -79,8 +79,6 @@ def _bold_sibling(path: Path) -> Path | None:
 
 def resolve_fonts(configured: str | None = None, configured_bold: str | None = None) -> CjkFonts:
     """The fonts to render with: the configured path, else Debian's Noto CJK; a clear error if neither exists."""
-    configured = configured if configured is not None else os.environ.get(FONT_ENV)
-    configured_bold = configured_bold if configured_bold is not None else os.environ.get(FONT_BOLD_ENV)
     if configured:
         regular_path = Path(configured)
     else:
@@ -101,6 +99,6 @@ def cached_fonts(configured: str | None, configured_bold: str | None) -> CjkFont
     return resolve_fonts(configured or "", configured_bold or "")
 
 
-def fonts_from_env() -> CjkFonts:
-    """The fonts named by the environment (or the Debian fallback), cached."""
-    return cached_fonts(os.environ.get(FONT_ENV) or None, os.environ.get(FONT_BOLD_ENV) or None)
+def fonts_for(settings: Settings) -> CjkFonts:
+    """The fonts named by the settings (``LONGGOV_CJK_FONT``) or the Debian fallback, cached."""
+    return cached_fonts(str(settings.cjk_font) if settings.cjk_font else None, str(settings.cjk_font_bold) if settings.cjk_font_bold else None)

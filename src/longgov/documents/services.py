@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -19,7 +18,7 @@ from sqlalchemy.orm import undefer
 
 from longgov.db import utcnow
 from longgov.documents import events, numbering
-from longgov.documents.fonts import fonts_from_env
+from longgov.documents.fonts import fonts_for
 from longgov.documents.models import Document
 from longgov.documents.pdf import DocumentContent, Material, render_pdf
 from longgov.documents.schemas import KIND_TITLES, DocumentFields, DocumentKind, DocumentView, VerificationView
@@ -33,7 +32,6 @@ from longgov.security.pii import mask_middle, mask_name
 from longgov.security.scope import in_division
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
-PUBLIC_BASE_URL_ENV = "LONGGOV_PUBLIC_BASE_URL"
 CHECK_CODE_CHARS = 16  # 80 bits of SM3-HMAC, base32
 UNVERIFIABLE = "无法核验：文书不存在、核验码不正确或文书内容已被篡改"
 
@@ -54,7 +52,7 @@ def check_code(ctx: ServiceContext, document_id: uuid.UUID) -> str:
 
 def public_base_url(ctx: ServiceContext) -> str:
     """Base of the links printed on documents (``LONGGOV_PUBLIC_BASE_URL``, else the local listener)."""
-    configured = os.environ.get(PUBLIC_BASE_URL_ENV, "").strip().rstrip("/")
+    configured = ctx.settings.public_base_url.strip().rstrip("/")
     return configured or f"http://{ctx.settings.host}:{ctx.settings.port}"
 
 
@@ -159,7 +157,7 @@ async def issue_document(ctx: ServiceContext, kind: DocumentKind, fields: Docume
         review_authority=fields.review_authority,
         court=fields.court,
     )
-    fonts = fonts_from_env()
+    fonts = fonts_for(ctx.settings)
     pdf = await asyncio.to_thread(render_pdf, content, fonts)
     digest = sm3_digest(pdf)
     keys = ctx.platform.keys.signing
