@@ -284,9 +284,38 @@ async def admin_organisations(request: Request[Any, Any, Any], ctx: Ctx, divisio
 
 @get("/admin/security", operation_id="pageAdminSecurity", opt=require(Permission.SecurityAccountsUnlock), include_in_schema=False)
 async def admin_security(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
-    """Locked accounts."""
+    """Locked accounts, and staff roles the security administrator grants."""
+    return await _security_page(request, ctx, message=None, error=None)
+
+
+async def _security_page(request: Request[Any, Any, Any], ctx: Ctx, *, message: str | None, error: AppError | None, status_code: int = 200) -> Template:
     locked = await services.list_locked_accounts(ctx.session)
-    return page(request, "identity/admin_security.html", "admin", locked=locked)
+    staff = await services.staff_accounts(ctx.session)
+    roles = [(str(r), ROLE_TITLES[r]) for r in Role if r in STAFF_ROLES]
+    can_assign = bool(ctx.actor and ctx.actor.has(Permission.SecurityRolesAssign))
+    return page(
+        request,
+        "identity/admin_security.html",
+        "admin",
+        status_code=status_code,
+        locked=locked,
+        staff=staff,
+        roles=roles,
+        role_titles={str(k): v for k, v in ROLE_TITLES.items()},
+        can_assign=can_assign,
+        message=message,
+        error=error,
+    )
+
+
+@post("/admin/security/roles/{account_id:uuid}", operation_id="pageAdminAssignRole", opt=require(Permission.SecurityRolesAssign), include_in_schema=False)
+async def admin_assign_role(request: Request[Any, Any, Any], ctx: Ctx, account_id: FromPath[uuid.UUID], data: Form) -> Template:
+    """Grant a role from the form; the three administrator roles stay separated."""
+    try:
+        await services.assign_role(ctx, account_id, data.get("role", ""))
+    except AppError as error:
+        return await _security_page(request, ctx, message=None, error=error, status_code=error.status_code)
+    return await _security_page(request, ctx, message=f"已授予角色：{ROLE_TITLES.get(Role(data['role']), data['role'])}", error=None)
 
 
 @post("/admin/security/unlock/{account_id:uuid}", operation_id="pageAdminUnlock", opt=require(Permission.SecurityAccountsUnlock), include_in_schema=False)
@@ -323,5 +352,6 @@ route_handlers = [
     admin_organisations,
     admin_security,
     admin_unlock,
+    admin_assign_role,
     whoami,
 ]

@@ -177,3 +177,29 @@ async def test_page_login_flow_and_wrong_password_message(client, platform, make
     assert me.status_code == 200
     assert person.id_number[:4] + "**********" + person.id_number[-4:] in me.text
     assert person.id_number not in me.text
+
+
+async def test_security_admin_grants_roles_on_the_page(client, platform, make_staff):
+    from sqlalchemy import select as sa_select
+
+    from longgov.identity.models import StaffRole
+    from tests.conftest import login_staff
+
+    security = await make_staff(["security_admin"], "620000-data")
+    window = await make_staff(["counter_staff"])
+    sysadmin = await make_staff(["system_admin"], "620000-data")
+    await login_staff(client, security)
+    token = client.cookies["lg_csrf"]
+    page = await client.get("/admin/security")
+    assert "工作人员角色" in page.text
+    r = await client.post(f"/admin/security/roles/{window.account_id}", data={"role": "approver", "_csrf_token": token})
+    assert r.status_code == 200
+    assert "已授予角色：审批人员" in r.text
+    r = await client.post(f"/admin/security/roles/{sysadmin.account_id}", data={"role": "audit_admin", "_csrf_token": token})
+    assert r.status_code == 409
+    assert "三权分立" in r.text
+    async with platform.db.transaction() as session:
+        roles = set((await session.execute(sa_select(StaffRole.role).where(StaffRole.account_id == window.account_id))).scalars())
+        admin_roles = set((await session.execute(sa_select(StaffRole.role).where(StaffRole.account_id == sysadmin.account_id))).scalars())
+    assert roles == {"counter_staff", "approver"}
+    assert admin_roles == {"system_admin"}
