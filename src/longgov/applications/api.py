@@ -9,8 +9,16 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from longgov.applications import services
-from longgov.applications.schemas import IDEMPOTENCY_KEY_PATTERN, ApplicationView, DraftUpdate, MaterialView, NewApplication
+from longgov.applications import casework, services
+from longgov.applications.schemas import (
+    IDEMPOTENCY_KEY_PATTERN,
+    ApplicationView,
+    DraftUpdate,
+    MaterialView,
+    NewApplication,
+    ResubmitBody,
+    StepBody,
+)
 from longgov.kernel.errors import ValidationFailed
 from longgov.security.permissions import Permission
 from longgov.security.policy import require
@@ -96,3 +104,41 @@ class ApplicationsController(Controller):
         key = idempotency_key(request.headers.get("idempotency-key"))
         result = await services.submit(ctx, target, key)
         return Response(content=result.application.model_dump(mode="json"), status_code=201 if result.created else 200)
+
+    @post("/{application_id:str}/resubmit", operation_id="applicationsResubmit", opt=require(Permission.ApplicationsOwnSubmit))
+    async def resubmit(self, ctx: Ctx, application_id: FromPath[str], data: JSONBody[ResubmitBody]) -> ApplicationView:
+        """Resubmit after a correction request (upload the corrected materials first)."""
+        return await casework.resubmit(ctx, services.parse_id(application_id), data.note)
+
+
+def step_input(data: StepBody) -> casework.StepInput:
+    """The service input of a step body."""
+    return casework.StepInput(task=data.task, action=data.action, opinion=data.opinion, missing_items=data.missing_items, reason=data.reason)
+
+
+class WorkbenchController(Controller):
+    """Staff casework: the inbox of ready tasks in scope, one case, completing a step."""
+
+    path = "/api/v1/applications/workbench"
+    tags = ["办件"]  # noqa: RUF012
+
+    @get("/inbox", operation_id="applicationsWorkbenchInbox", opt=require(Permission.ApplicationsCasesHandle))
+    async def inbox(self, ctx: Ctx) -> dict[str, Any]:
+        """Ready tasks of applications in the caller's scope and roles, least time left first."""
+        items = await casework.inbox(ctx)
+        return {"items": [i.model_dump(mode="json") for i in items], "total": len(items)}
+
+    @get("/{application_id:str}", operation_id="applicationsWorkbenchGet", opt=require(Permission.ApplicationsCasesHandle))
+    async def get_case(self, ctx: Ctx, application_id: FromPath[str]) -> dict[str, Any]:
+        """One application in scope: materials, masked form, timeline, the caller's ready tasks (audited)."""
+        case = await casework.get_case(ctx, services.parse_id(application_id))
+        return {
+            "application": case.application.model_dump(mode="json"),
+            "tasks": [{"id": t.id, "name": t.name, "title": t.title, "roles": list(t.roles), "actions": list(t.actions)} for t in case.tasks],
+            "time_limit": case.time_limit.model_dump(mode="json") if case.time_limit else None,
+        }
+
+    @post("/{application_id:str}/act", operation_id="applicationsWorkbenchAct", opt=require(Permission.ApplicationsCasesHandle))
+    async def act(self, ctx: Ctx, application_id: FromPath[str], data: JSONBody[StepBody]) -> ApplicationView:
+        """Complete a ready task; 403 (audited) for a role or department that may not, 409 for a step not yet reached."""
+        return await casework.act(ctx, services.parse_id(application_id), step_input(data))

@@ -1,6 +1,6 @@
 """Registration of the applications module."""
 
-from longgov.applications.api import ApplicationsController
+from longgov.applications.api import ApplicationsController, WorkbenchController
 from longgov.applications.views import route_handlers
 from longgov.kernel.registry import Module, NavEntry
 from longgov.security.permissions import Permission as Perm
@@ -8,9 +8,10 @@ from longgov.security.permissions import Permission as Perm
 module = Module(
     name="applications",
     title="网上申请",
-    route_handlers=[ApplicationsController, *route_handlers],
+    route_handlers=[ApplicationsController, WorkbenchController, *route_handlers],
     nav=(
         NavEntry("citizen", "我的办件", "/citizen/applications", Perm.ApplicationsOwnRead, order=20),
         NavEntry("enterprise", "我的办件", "/enterprise/applications", Perm.ApplicationsOwnRead, order=20),
+        NavEntry("workbench", "办件工作台", "/workbench/applications", Perm.ApplicationsCasesHandle, order=20),
     ),
 )

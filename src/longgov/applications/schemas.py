@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -68,6 +68,18 @@ class ApplicationSummary(BaseModel):
     submitted_at: datetime | None
 
 
+class TimeLimitView(BaseModel):
+    """The promised time limit: it starts at acceptance and pauses while the applicant corrects materials."""
+
+    start: date
+    working_days: int
+    deadline: date
+    working_days_left: int
+    status: str  # green | yellow (≤ 2 working days) | red (overdue)
+    paused: bool = False
+    finished: bool = False
+
+
 class ApplicationView(ApplicationSummary):
     """One application with its form, materials and timeline (the applicant's view)."""
 
@@ -80,3 +92,38 @@ class ApplicationView(ApplicationSummary):
     materials: list[MaterialView]
     events: list[EventView]
     workflow_state: dict[str, Any] | None = None
+    time_limit: TimeLimitView | None = None
+    awaiting_applicant: bool = False
+
+
+class InboxEntry(BaseModel):
+    """One ready task in a staff member's workbench inbox."""
+
+    application_id: uuid.UUID
+    number: str
+    item_name: str
+    applicant_name: str
+    status: str
+    status_title: str
+    task_id: str
+    task_name: str
+    task_title: str
+    actions: list[str]
+    submitted_at: datetime | None
+    time_limit: TimeLimitView | None = None
+
+
+class StepBody(StrictModel):
+    """A staff member's step: the task (id or name), the action, an opinion; missing items for a correction request, a reason to refuse or deny."""
+
+    task: str = Field(min_length=1, max_length=80)
+    action: str = Field(min_length=1, max_length=40)
+    opinion: str = Field(min_length=1, max_length=2000)
+    missing_items: list[str] = Field(default_factory=list, max_length=50)
+    reason: str = Field(default="", max_length=2000)
+
+
+class ResubmitBody(StrictModel):
+    """The applicant's note on resubmitting corrected materials."""
+
+    note: str = Field(default="", max_length=2000)

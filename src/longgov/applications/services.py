@@ -40,8 +40,9 @@ from longgov.platform import ServiceContext
 from longgov.security.audit.service import record
 from longgov.security.crypto import sm3_hex
 from longgov.security.principal import Principal
+from longgov.workflow import engine
 
-DRAFT, SUBMITTED = "draft", "submitted"
+DRAFT, SUBMITTED, CORRECTION_REQUESTED = "draft", "submitted", "correction_requested"
 # Statuses the workflow will use later are named here so pages can show them already.
 STATUS_TITLES: dict[str, str] = {
     DRAFT: "草稿",
@@ -293,7 +294,7 @@ _cleanup_tasks: set[Any] = set()
 async def upload_material(ctx: ServiceContext, application_id: uuid.UUID, material_index: int, filename: str, data: bytes) -> MaterialView:
     """Attach a file to one required material of a draft: type by magic bytes, at most 10 MB, SM3 recorded."""
     application = await _lock_own(ctx, application_id)
-    if application.status != DRAFT:
+    if application.status not in {DRAFT, CORRECTION_REQUESTED}:
         raise Conflict("申请已提交，不能再上传材料", code="not_a_draft")
     item = await catalog.get_version(ctx, application.item_code, application.item_version)
     materials = item.content.materials
@@ -455,11 +456,45 @@ async def submit(ctx: ServiceContext, application_id: uuid.UUID, idempotency_key
         actor_department=application.department_name,
         details={"number": application.number},
     )
-    _audit(ctx, events.APPLICATION_SUBMITTED, application, item_version=application.item_version)
+    _start_process(application, item)
+    _audit(ctx, events.APPLICATION_SUBMITTED, application, item_version=application.item_version, process=item.content.process_type)
     return Submission(await _view(ctx, application, item), created=True)
 
 
 # --- the workflow seam -------------------------------------------------------------------------
+
+
+def department_of(organisation_code: str) -> tuple[str, str | None]:
+    """(division code, department kind) of an organisation code like ``620102-market_regulation``."""
+    division, _, kind = organisation_code.partition("-")
+    return division, kind or None
+
+
+def _start_process(application: Application, item: ItemView) -> None:
+    """Start the item's BPMN process (即办件 instant, 承诺件 promised, 联审 joint_review); its state lives with the application."""
+    process = item.content.process_type
+    data: dict[str, Any] = {}
+    if process == "joint_review":
+        data["departments"] = [department_of(application.organisation_code)[1] or "lead"]
+    application.workflow_state = {
+        "engine": engine.start(process, data),
+        "process": process,
+        "pauses": [],
+        "correction_since": None,
+        "clock_start": None,
+        "working_days": item.content.promised_days,
+        "deadline": None,
+    }
+
+
+async def lock_own(ctx: ServiceContext, application_id: uuid.UUID) -> Application:
+    """For casework: the caller's own application, row-locked."""
+    return await _lock_own(ctx, application_id)
+
+
+async def view_of(ctx: ServiceContext, application: Application, *, audit: bool = False) -> ApplicationView:
+    """For casework: the full view of an application row."""
+    return await _view(ctx, application, audit=audit)
 
 
 async def record_step(
@@ -545,8 +580,16 @@ async def _view(ctx: ServiceContext, application: Application, item: ItemView | 
             EventView(step=e.step, title=e.title, actor_role=e.actor_role, actor_department=e.actor_department, occurred_at=e.occurred_at, details=e.details)
             for e in rows
         ],
-        workflow_state=application.workflow_state,
+        workflow_state={k: v for k, v in application.workflow_state.items() if k != "engine"} if application.workflow_state else None,
+        awaiting_applicant=_awaiting_applicant(application),
     )
+
+
+def _awaiting_applicant(application: Application) -> bool:
+    state = application.workflow_state or {}
+    if not isinstance(state.get("engine"), str):
+        return False
+    return any("applicant" in task.roles for task in engine.ready_tasks(state["engine"]))
 
 
 async def get_mine(ctx: ServiceContext, application_id: uuid.UUID) -> ApplicationView:

@@ -9,11 +9,12 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from longgov.applications import forms, services
+from longgov.applications import casework, forms, services
 from longgov.applications.api import read_upload
 from longgov.kernel.errors import AppError
 from longgov.kernel.registry import Portal
 from longgov.security.permissions import Permission
+from longgov.security.pii import mask_name
 from longgov.security.policy import require
 from longgov.web.deps import Ctx
 from longgov.web.render import page, redirect
@@ -21,6 +22,7 @@ from longgov.web.render import page, redirect
 PAGE_SIZE = 20
 _READ = require(Permission.ApplicationsOwnRead)
 _SUBMIT = require(Permission.ApplicationsOwnSubmit)
+_HANDLE = require(Permission.ApplicationsCasesHandle)
 
 
 def _portal(ctx: Ctx) -> Portal:
@@ -217,10 +219,139 @@ async def list_page(request: Request[Any, Any, Any], ctx: Ctx, page_no: Annotate
     ["/citizen/applications/{number:str}", "/enterprise/applications/{number:str}"], operation_id="pageApplicationTimeline", opt=_READ, include_in_schema=False
 )
 async def timeline_page(request: Request[Any, Any, Any], ctx: Ctx, number: FromPath[str]) -> Template:
-    """办件进度: every step with the acting department and time."""
-    application = await services.get_mine_by_number(ctx, number)
+    """办件进度: every step with the acting department and time, the time limit and, when asked, the correction form."""
+    return await _timeline(request, ctx, number)
+
+
+async def _timeline(request: Request[Any, Any, Any], ctx: Ctx, number: str, *, error: AppError | None = None, message: str | None = None) -> Template:
+    application = await casework.applicant_view(ctx, number)
     definition = forms.form_for(application.item_basic_code)
-    return page(request, "applications/detail.html", _portal(ctx), application=application, fields=forms.fields_of(definition), base=_base(ctx))
+    return page(
+        request,
+        "applications/detail.html",
+        _portal(ctx),
+        status_code=error.status_code if error else 200,
+        application=application,
+        fields=forms.fields_of(definition),
+        base=_base(ctx),
+        error=error,
+        message=message,
+    )
 
 
-route_handlers = [new_page, create_page, draft_page, save_page, upload_page, submit_page, list_page, timeline_page]
+async def _number_to_id(ctx: Ctx, number: str) -> uuid.UUID:
+    return (await services.get_mine_by_number(ctx, number)).id
+
+
+@post(
+    ["/citizen/applications/{number:str}/materials", "/enterprise/applications/{number:str}/materials"],
+    operation_id="pageApplicationCorrectionUpload",
+    opt=_SUBMIT,
+    include_in_schema=False,
+    request_max_body_size=services.UPLOAD_BODY_LIMIT,
+)
+async def correction_upload_page(request: Request[Any, Any, Any], ctx: Ctx, number: FromPath[str]) -> Template:
+    """Upload a corrected material while a correction is requested."""
+    target = await _number_to_id(ctx, number)
+    try:
+        index, filename, data = await read_upload(request)
+        material = await services.upload_material(ctx, target, index, filename, data)
+    except AppError as error:
+        await ctx.session.rollback()
+        return await _timeline(request, ctx, number, error=error)
+    return await _timeline(request, ctx, number, message=f"已上传“{material.name}”：{material.filename}")
+
+
+@post(
+    ["/citizen/applications/{number:str}/resubmit", "/enterprise/applications/{number:str}/resubmit"],
+    operation_id="pageApplicationResubmit",
+    opt=_SUBMIT,
+    include_in_schema=False,
+)
+async def resubmit_page(request: Request[Any, Any, Any], ctx: Ctx, number: FromPath[str]) -> Response[Any] | Template:
+    """The applicant's resubmission after a correction request."""
+    target = await _number_to_id(ctx, number)
+    posted = await _posted(request)
+    try:
+        await casework.resubmit(ctx, target, posted.get("note", "")[:2000])
+    except AppError as error:
+        await ctx.session.rollback()
+        return await _timeline(request, ctx, number, error=error)
+    return redirect(f"{_base(ctx)}/{number}")
+
+
+# --- the staff workbench -----------------------------------------------------------------------
+
+
+@get("/workbench/applications", operation_id="pageWorkbenchInbox", opt=_HANDLE, include_in_schema=False)
+async def inbox_page(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+    """待办: ready tasks in the staff member's scope and roles, least time left first."""
+    return page(request, "applications/workbench_inbox.html", "workbench", items=await casework.inbox(ctx))
+
+
+async def _case_page(
+    request: Request[Any, Any, Any], ctx: Ctx, application_id: uuid.UUID, *, error: AppError | None = None, message: str | None = None
+) -> Template:
+    case = await casework.get_case(ctx, application_id)
+    application = case.application
+    definition = forms.form_for(application.item_basic_code)
+    return page(
+        request,
+        "applications/workbench_case.html",
+        "workbench",
+        status_code=error.status_code if error else 200,
+        application=application,
+        applicant_name=mask_name(application.applicant_name) if application.applicant_kind == "person" else application.applicant_name,
+        tasks=case.tasks,
+        limit=case.time_limit,
+        fields=forms.fields_of(definition),
+        action_titles=casework.ACTION_TITLES,
+        error=error,
+        message=message,
+    )
+
+
+@get("/workbench/applications/{application_id:str}", operation_id="pageWorkbenchCase", opt=_HANDLE, include_in_schema=False)
+async def case_page(request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> Template:
+    """One application: materials, masked form, timeline and the action form of the ready task."""
+    return await _case_page(request, ctx, services.parse_id(application_id))
+
+
+@post("/workbench/applications/{application_id:str}", operation_id="pageWorkbenchAct", opt=_HANDLE, include_in_schema=False)
+async def act_page(request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> Response[Any] | Template:
+    """Complete the ready task with the posted action and opinion."""
+    target = services.parse_id(application_id)
+    posted = await _posted(request)
+    step = casework.StepInput(
+        task=posted.get("task", "")[:80],
+        action=posted.get("action", "")[:40],
+        opinion=posted.get("opinion", "")[:2000],
+        missing_items=[line.strip() for line in posted.get("missing_items", "").splitlines() if line.strip()][:50],
+        reason=posted.get("reason", "")[:2000],
+    )
+    try:
+        await casework.act(ctx, target, step)
+    except AppError as error:
+        if error.status_code in {403, 404}:
+            raise
+        if not error.keep_changes:
+            await ctx.session.rollback()
+        return await _case_page(request, ctx, target, error=error)
+    return redirect(f"/workbench/applications/{target}")
+
+
+route_handlers = [
+    new_page,
+    create_page,
+    draft_page,
+    save_page,
+    upload_page,
+    submit_page,
+    list_page,
+    timeline_page,
+    correction_upload_page,
+    resubmit_page,
+    inbox_page,
+    case_page,
+    act_page,
+]

@@ -10,6 +10,7 @@ class Permission(StrEnum):
 
     AdminAccountsManage = "admin:accounts:manage"
     AdminOrganisationsRead = "admin:organisations:read"
+    ApplicationsCasesHandle = "applications:cases:handle"
     ApplicationsOwnRead = "applications:own:read"
     ApplicationsOwnSubmit = "applications:own:submit"
     AuditChainVerify = "audit:chain:verify"
@@ -63,9 +64,9 @@ _STAFF_BASE = {_P.WorkbenchHomeRead}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.Person: frozenset({_P.ApplicationsOwnRead, _P.ApplicationsOwnSubmit, _P.CitizenProfileRead}),
     Role.Enterprise: frozenset({_P.ApplicationsOwnRead, _P.ApplicationsOwnSubmit, _P.EnterpriseProfileRead}),
-    Role.CounterStaff: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
-    Role.Approver: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
-    Role.DepartmentLeader: frozenset(_STAFF_BASE | {_P.CatalogItemsManage, _P.IdentityPersonsRead, _P.IdentityPiiUnmask}),
+    Role.CounterStaff: frozenset(_STAFF_BASE | {_P.ApplicationsCasesHandle, _P.IdentityPersonsRead}),
+    Role.Approver: frozenset(_STAFF_BASE | {_P.ApplicationsCasesHandle, _P.IdentityPersonsRead}),
+    Role.DepartmentLeader: frozenset(_STAFF_BASE | {_P.ApplicationsCasesHandle, _P.CatalogItemsManage, _P.IdentityPersonsRead, _P.IdentityPiiUnmask}),
     Role.HotlineAgent: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
     Role.SystemAdmin: frozenset(_STAFF_BASE | {_P.AdminAccountsManage, _P.AdminOrganisationsRead, _P.CalendarNoticesManage, _P.CatalogItemsManage}),
     Role.SecurityAdmin: frozenset(_STAFF_BASE | {_P.SecurityAccountsUnlock, _P.SecurityRolesAssign}),
