@@ -34,6 +34,7 @@ def all_modules(settings: Settings) -> list[Module]:
     from longgov.applications.module import module as applications  # noqa: PLC0415
     from longgov.catalog.module import module as catalog  # noqa: PLC0415
     from longgov.documents.module import module as documents  # noqa: PLC0415
+    from longgov.evaluation.module import module as evaluation  # noqa: PLC0415
     from longgov.identity.module import module as identity  # noqa: PLC0415
     from longgov.ops.api import healthz, livez  # noqa: PLC0415
     from longgov.security.audit.module import module as audit  # noqa: PLC0415
@@ -48,6 +49,7 @@ def all_modules(settings: Settings) -> list[Module]:
         audit,
         timelimits,
         documents,
+        evaluation,
     ]
     if settings.is_demo:
         modules.append(Module(name="demo", title="演示", route_handlers=demo_handlers))

@@ -8,6 +8,7 @@ def import_all_models() -> None:
     import longgov.applications.models  # noqa: PLC0415
     import longgov.catalog.models  # noqa: PLC0415
     import longgov.documents.models  # noqa: PLC0415
+    import longgov.evaluation.models  # noqa: PLC0415
     import longgov.identity.models  # noqa: PLC0415
     import longgov.notify.models  # noqa: PLC0415
     import longgov.security.audit.models  # noqa: PLC0415

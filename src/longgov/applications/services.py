@@ -643,3 +643,92 @@ async def form_of_item(ctx: ServiceContext, item_code: str) -> tuple[ItemView, f
     """The published item and its application form (for the apply page)."""
     item = await catalog.get_published(ctx, item_code)
     return item, forms.form_for(item.basic_code)
+
+
+# --- for service rating (好差评) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingContext:
+    """What the evaluation module needs to know about one of the caller's applications."""
+
+    application_id: uuid.UUID
+    number: str
+    applicant_account_id: uuid.UUID
+    item_code: str
+    item_name: str
+    organisation_code: str
+    department_name: str
+    status: str
+    status_title: str
+
+
+async def rating_context(ctx: ServiceContext, number: str) -> RatingContext:
+    """One of the caller's submitted applications by number, read-only; someone else's reads as absent."""
+    actor = _applicant(ctx)
+    row = (
+        await ctx.session.execute(select(Application).where(Application.number == number, Application.applicant_account_id == actor.account_id))
+    ).scalar_one_or_none()
+    if row is None or row.number is None:
+        raise NotFound("未找到该申请", code="application_not_found")
+    return RatingContext(
+        application_id=row.id,
+        number=row.number,
+        applicant_account_id=row.applicant_account_id,
+        item_code=row.item_code,
+        item_name=row.item_name,
+        organisation_code=row.organisation_code,
+        department_name=row.department_name,
+        status=row.status,
+        status_title=STATUS_TITLES.get(row.status, row.status),
+    )
+
+
+# --- reduction metrics (R3.5) ------------------------------------------------------------------
+
+_CONCLUDED = ("concluded", "delivered")
+_CONCLUDING_STEPS = ("conclude:", "handle_on_the_spot:")
+
+
+async def durations_by_item_version(ctx: ServiceContext, item_code: str) -> list[tuple[int, datetime, datetime, int]]:
+    """For the catalogue's metrics: ``(item version, accepted at, concluded at, working days taken)`` per concluded application.
+
+    Read-only and anonymous (no personal data). Acceptance is the ``pre_check:accept`` step (or the
+    on-the-spot handling of an instant item); conclusion is the first ``conclude`` step (or the on-the-spot
+    handling, or delivery). Working days follow the time-limit clock: the acceptance day is not counted
+    and correction pauses are left out.
+    """
+    from longgov.timelimits import services as timelimits  # noqa: PLC0415 - only the metrics read the working calendar here
+
+    rows = (
+        await ctx.session.execute(
+            select(Application.id, Application.item_version, Application.workflow_state)
+            .where(Application.item_code == item_code, Application.status.in_(_CONCLUDED))
+            .order_by(Application.item_version, Application.submitted_at)
+        )
+    ).all()
+    if not rows:
+        return []
+    steps: dict[uuid.UUID, list[tuple[str, datetime]]] = {}
+    events_query = (
+        select(ApplicationEvent.application_id, ApplicationEvent.step, ApplicationEvent.occurred_at)
+        .where(ApplicationEvent.application_id.in_([r.id for r in rows]))
+        .order_by(ApplicationEvent.occurred_at)
+    )
+    for application_id, step, occurred_at in (await ctx.session.execute(events_query)).tuples():
+        steps.setdefault(application_id, []).append((step, occurred_at))
+    calendar = await timelimits.working_calendar(ctx.session)
+    result: list[tuple[int, datetime, datetime, int]] = []
+    for row in rows:
+        timeline = steps.get(row.id, [])
+        accepted = next((at for step, at in timeline if step == "pre_check:accept" or step.startswith("handle_on_the_spot:")), None)
+        concluded = next((at for step, at in timeline if step.startswith(_CONCLUDING_STEPS)), None)
+        concluded = concluded or next((at for step, at in timeline if step.startswith("deliver:")), None)
+        if accepted is None or concluded is None:
+            continue
+        state = row.workflow_state or {}
+        start = datetime.fromisoformat(state["clock_start"]).date() if state.get("clock_start") else timelimits.china_today(accepted)
+        pauses = [(datetime.fromisoformat(a).date(), datetime.fromisoformat(b).date()) for a, b in state.get("pauses", [])]
+        days = calendar.elapsed_working_days(start, timelimits.china_today(concluded), pauses)
+        result.append((row.item_version, accepted, concluded, days))
+    return result

@@ -9,7 +9,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import Field
 
 from longgov.catalog import services
-from longgov.catalog.schemas import ItemContent, ItemView, NewItem, VersionSummary
+from longgov.catalog.schemas import ItemContent, ItemMetrics, ItemView, NewItem, VersionSummary
 from longgov.identity.schemas import StrictModel
 from longgov.kernel.errors import NotFound
 from longgov.security.permissions import Permission
@@ -53,6 +53,17 @@ class CatalogController(Controller):
         if view.status == services.DRAFT:
             raise NotFound("未找到该事项的这个版本", code="version_not_found", details={"code": code, "version": version})
         return view
+
+    @get("/items/{code:str}/metrics", operation_id="catalogItemMetrics", opt=PUBLIC)
+    async def item_metrics(
+        self,
+        ctx: Ctx,
+        code: FromPath[str],
+        from_version: Annotated[int | None, QueryParameter(ge=1, le=100_000)] = None,
+        to_version: Annotated[int | None, QueryParameter(ge=1, le=100_000)] = None,
+    ) -> ItemMetrics:
+        """减环节、减材料、减时限、减费用: per published version, and two versions compared (default: first published → current)."""
+        return await services.item_metrics(ctx, code, from_version=from_version, to_version=to_version)
 
     @get("/search", operation_id="catalogSearch", opt=PUBLIC)
     async def search(

@@ -146,3 +146,48 @@ class SearchResult(BaseModel):
     item_type: str
     promised_days: int
     url: str
+
+
+class VersionMetrics(BaseModel):
+    """减环节、减材料、减时限、减费用 (R3.5): the measurable burden of one item version."""
+
+    version: int
+    status: str
+    published_at: datetime | None
+    process_type: str
+    steps: int  # 办理环节: user tasks on the main path of the process
+    step_names: list[str]
+    materials: int  # required materials
+    materials_replaceable: int  # of those, what the platform fetches itself (免提交)
+    materials_to_submit: int
+    statutory_days: int
+    promised_days: int
+    actual_count: int  # concluded applications on this version
+    actual_median_days: float | None  # working days, acceptance → conclusion
+    actual_p90_days: float | None
+    fees_total: float  # yuan, the first amount of each fee
+    fees: int
+    visits: int  # 跑动次数
+
+
+class Reduction(BaseModel):
+    """One before/after comparison: how much less (positive) or more (negative)."""
+
+    metric: str
+    title: str
+    before: float | None
+    after: float | None
+    reduction: float | None
+    percent: float | None  # of ``before``; null when before is 0 or unknown
+
+
+class ItemMetrics(BaseModel):
+    """An item's metrics per version and the comparison of two versions."""
+
+    code: str
+    name: str
+    department: str
+    versions: list[VersionMetrics]
+    from_version: int
+    to_version: int
+    reductions: list[Reduction]

@@ -20,6 +20,9 @@ class Permission(StrEnum):
     CitizenProfileRead = "citizen:profile:read"
     DemoOutboxRead = "demo:outbox:read"
     EnterpriseProfileRead = "enterprise:profile:read"
+    EvaluationOwnRate = "evaluation:own:rate"
+    EvaluationRatingsRead = "evaluation:ratings:read"
+    EvaluationRectificationsHandle = "evaluation:rectifications:handle"
     IdentityPersonsRead = "identity:persons:read"
     IdentityPiiUnmask = "identity:pii:unmask"
     SecurityAccountsUnlock = "security:accounts:unlock"
@@ -62,11 +65,21 @@ _P = Permission
 _STAFF_BASE = {_P.WorkbenchHomeRead}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.Person: frozenset({_P.ApplicationsOwnRead, _P.ApplicationsOwnSubmit, _P.CitizenProfileRead}),
-    Role.Enterprise: frozenset({_P.ApplicationsOwnRead, _P.ApplicationsOwnSubmit, _P.EnterpriseProfileRead}),
-    Role.CounterStaff: frozenset(_STAFF_BASE | {_P.ApplicationsCasesHandle, _P.IdentityPersonsRead}),
-    Role.Approver: frozenset(_STAFF_BASE | {_P.ApplicationsCasesHandle, _P.IdentityPersonsRead}),
-    Role.DepartmentLeader: frozenset(_STAFF_BASE | {_P.ApplicationsCasesHandle, _P.CatalogItemsManage, _P.IdentityPersonsRead, _P.IdentityPiiUnmask}),
+    Role.Person: frozenset({_P.ApplicationsOwnRead, _P.ApplicationsOwnSubmit, _P.CitizenProfileRead, _P.EvaluationOwnRate}),
+    Role.Enterprise: frozenset({_P.ApplicationsOwnRead, _P.ApplicationsOwnSubmit, _P.EnterpriseProfileRead, _P.EvaluationOwnRate}),
+    Role.CounterStaff: frozenset(_STAFF_BASE | {_P.ApplicationsCasesHandle, _P.EvaluationRatingsRead, _P.IdentityPersonsRead}),
+    Role.Approver: frozenset(_STAFF_BASE | {_P.ApplicationsCasesHandle, _P.EvaluationRatingsRead, _P.IdentityPersonsRead}),
+    Role.DepartmentLeader: frozenset(
+        _STAFF_BASE
+        | {
+            _P.ApplicationsCasesHandle,
+            _P.CatalogItemsManage,
+            _P.EvaluationRatingsRead,
+            _P.EvaluationRectificationsHandle,
+            _P.IdentityPersonsRead,
+            _P.IdentityPiiUnmask,
+        }
+    ),
     Role.HotlineAgent: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
     Role.SystemAdmin: frozenset(_STAFF_BASE | {_P.AdminAccountsManage, _P.AdminOrganisationsRead, _P.CalendarNoticesManage, _P.CatalogItemsManage}),
     Role.SecurityAdmin: frozenset(_STAFF_BASE | {_P.SecurityAccountsUnlock, _P.SecurityRolesAssign}),
