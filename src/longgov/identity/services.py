@@ -372,6 +372,11 @@ def check_role_separation(roles: Iterable[Role]) -> None:
         )
 
 
+def _staff_role(account_id: uuid.UUID, role: Role) -> StaffRole:
+    # admin_duty is what the unique constraint keys on: one administrator duty per account.
+    return StaffRole(account_id=account_id, role=str(role), admin_duty="admin" if role in SEPARATED_ADMIN_ROLES else None)
+
+
 async def create_staff(ctx: ServiceContext, data: NewStaff) -> CreatedStaff:
     """Create a staff account in an organisation, with roles and a TOTP enrolment secret."""
     roles = _parse_roles(data.roles)
@@ -399,13 +404,7 @@ async def create_staff(ctx: ServiceContext, data: NewStaff) -> CreatedStaff:
     ctx.session.add(account)
     await ctx.session.flush()
     for role in sorted(roles):
-        ctx.session.add(
-            StaffRole(
-                account_id=account.id,
-                role=str(role),
-                admin_duty="admin" if role in SEPARATED_ADMIN_ROLES else None,
-            )
-        )
+        ctx.session.add(_staff_role(account.id, role))
     await ctx.session.flush()
     record(
         ctx.session,
@@ -434,13 +433,7 @@ async def assign_role(ctx: ServiceContext, account_id: uuid.UUID, role_name: str
     if role in current:
         return
     check_role_separation(current | {role})
-    ctx.session.add(
-        StaffRole(
-            account_id=account_id,
-            role=str(role),
-            admin_duty="admin" if role in SEPARATED_ADMIN_ROLES else None,
-        )
-    )
+    ctx.session.add(_staff_role(account_id, role))
     await ctx.session.flush()
     record(
         ctx.session,

@@ -191,7 +191,9 @@ async def test_security_admin_grants_roles_on_the_page(client, platform, make_st
     await login_staff(client, security)
     token = client.cookies["lg_csrf"]
     page = await client.get("/admin/security")
-    assert "工作人员角色" in page.text
+    assert "<title>账号安全" in page.text
+    assert "<h2>工作人员角色</h2>" in page.text
+    assert f'action="/admin/security/roles/{window.account_id}"' in page.text
     r = await client.post(f"/admin/security/roles/{window.account_id}", data={"role": "approver", "_csrf_token": token})
     assert r.status_code == 200
     assert "已授予角色：审批人员" in r.text
