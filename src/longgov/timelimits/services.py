@@ -60,7 +60,7 @@ log = logging.getLogger("longgov.timelimits")
 LIBRARY_SOURCE = "chinese-calendar 1.11"
 MANUAL_SOURCE = "manual"
 REFERENCE_FIRST_YEAR = 2004
-REFERENCE_LAST_YEAR = 2026  # chinese-calendar 1.11 raises NotImplementedError from 2027 on
+REFERENCE_LAST_YEAR = 2026  # chinese-calendar 1.11 has no data from 2027 on (it raises for those dates)
 
 # chinese-calendar's English holiday names → the names the State Council notices use.
 HOLIDAY_NAMES = {
