@@ -41,6 +41,17 @@ async def _posted(request: Request[Any, Any, Any]) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+async def _receive_material(request: Request[Any, Any, Any], ctx: Ctx, target: uuid.UUID) -> tuple[str | None, AppError | None]:
+    """Store one uploaded material; a refused file rolls back and comes back as the page's error."""
+    try:
+        index, filename, data = await read_upload(request)
+        material = await services.upload_material(ctx, target, index, filename, data)
+    except AppError as error:
+        await ctx.session.rollback()
+        return None, error
+    return f"已上传“{material.name}”：{material.filename}", None
+
+
 async def _draft_page(
     request: Request[Any, Any, Any],
     ctx: Ctx,
@@ -170,13 +181,8 @@ async def save_page(request: Request[Any, Any, Any], ctx: Ctx, application_id: F
 async def upload_page(request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> Template:
     """Upload one material from the draft page."""
     target = services.parse_id(application_id)
-    try:
-        index, filename, data = await read_upload(request)
-        material = await services.upload_material(ctx, target, index, filename, data)
-    except AppError as error:
-        await ctx.session.rollback()
-        return await _draft_page(request, ctx, target, error=error)
-    return await _draft_page(request, ctx, target, message=f"已上传“{material.name}”：{material.filename}")
+    message, error = await _receive_material(request, ctx, target)
+    return await _draft_page(request, ctx, target, message=message, error=error)
 
 
 @post(
@@ -253,13 +259,8 @@ async def _number_to_id(ctx: Ctx, number: str) -> uuid.UUID:
 async def correction_upload_page(request: Request[Any, Any, Any], ctx: Ctx, number: FromPath[str]) -> Template:
     """Upload a corrected material while a correction is requested."""
     target = await _number_to_id(ctx, number)
-    try:
-        index, filename, data = await read_upload(request)
-        material = await services.upload_material(ctx, target, index, filename, data)
-    except AppError as error:
-        await ctx.session.rollback()
-        return await _timeline(request, ctx, number, error=error)
-    return await _timeline(request, ctx, number, message=f"已上传“{material.name}”：{material.filename}")
+    message, error = await _receive_material(request, ctx, target)
+    return await _timeline(request, ctx, number, message=message, error=error)
 
 
 @post(
