@@ -18,6 +18,7 @@ from longgov.security.permissions import Permission
 from longgov.security.policy import PUBLIC, require
 from longgov.web.deps import Ctx
 from longgov.web.render import page, redirect
+from longgov.workflow import diagrams
 
 PAGE_SIZE = 20
 SEP = "｜"
@@ -51,6 +52,16 @@ async def guide_page(request: Request[Any, Any, Any], ctx: Ctx, code: FromPath[s
     """办事指南 of one item: everything a citizen needs before applying."""
     item = await services.get_published(ctx, code)
     return page(request, "catalog/guide.html", "citizen", item=item, c=item.content, **_labels())
+
+
+@get("/citizen/processes/{process:str}", operation_id="getProcessDiagram", opt=PUBLIC, include_in_schema=False)
+async def process_diagram(process: FromPath[str]) -> Response[str]:
+    """The BPMN 2.0 file of a standard process (drawn on the guide page; opens in any BPMN modeler)."""
+    return Response(
+        diagrams.definition_xml(process.removesuffix(".bpmn")),
+        media_type="application/xml",
+        headers={"cache-control": "public, max-age=3600"},
+    )
 
 
 @get("/citizen/search", operation_id="pageCatalogSearch", opt=PUBLIC, include_in_schema=False)
@@ -255,4 +266,4 @@ async def metrics_page(
     return page(request, "catalog/metrics.html", "workbench", m=data, chart=chart, **_labels())
 
 
-route_handlers = [catalog_page, guide_page, search_page, manage_page, import_page, item_page, edit_page, publish_page, metrics_page]
+route_handlers = [catalog_page, guide_page, process_diagram, search_page, manage_page, import_page, item_page, edit_page, publish_page, metrics_page]
