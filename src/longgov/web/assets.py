@@ -16,6 +16,10 @@ MANIFEST: dict[str, str] = {
     "htmx.org/dist/htmx.min.js": "htmx.min.js",
     "echarts/dist/echarts.min.js": "echarts.min.js",
     "@picocss/pico/css/pico.min.css": "pico.min.css",
+    # The navigated viewer only (pan and zoom, no editing): the guide page draws the item's process.
+    "bpmn-js/dist/bpmn-navigated-viewer.production.min.js": "bpmn-viewer.min.js",
+    "bpmn-js/dist/assets/diagram-js.css": "diagram-js.css",
+    "bpmn-js/dist/assets/bpmn-js.css": "bpmn-js.css",
 }
 
 
