@@ -66,6 +66,11 @@ async def test_validate_endpoint_answers_in_chinese(client):
     assert "校验码" in r.json()["message"]
     r = await client.get("/api/v1/identity/validate", params={"kind": "division", "value": "620102"})
     assert r.json() == {"valid": True, "message": "甘肃省兰州市城关区"}
+    licence_id = "1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.F"
+    r = await client.get("/api/v1/identity/validate", params={"kind": "licence_id", "value": licence_id})
+    assert r.json() == {"valid": True, "message": "电子证照标识校验通过"}
+    r = await client.get("/api/v1/identity/validate", params={"kind": "licence_id", "value": licence_id[:-1] + "E"})
+    assert r.json() == {"valid": False, "message": "校验位错误，应为F"}
     r = await client.get("/api/v1/identity/validate", params={"kind": "nonsense", "value": "1"})
     assert r.status_code == 422
 

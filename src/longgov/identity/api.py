@@ -77,10 +77,13 @@ class IdentityController(Controller):
     @get("/validate", operation_id="identityValidate", opt=PUBLIC)
     async def validate(
         self,
-        kind: Annotated[Literal["id_number", "uscc", "division", "phone"], QueryParameter(description="id_number | uscc | division | phone")],
-        value: Annotated[str, QueryParameter(max_length=64)],
+        kind: Annotated[
+            Literal["id_number", "uscc", "division", "phone", "licence_id"],
+            QueryParameter(description="id_number | uscc | division | phone | licence_id (GB/T 36904)"),
+        ],
+        value: Annotated[str, QueryParameter(max_length=128)],
     ) -> CodeValidation:
-        """Check a code the way forms do (公民身份号码, 统一社会信用代码, 行政区划代码)."""
+        """Check a code the way forms do (公民身份号码, 统一社会信用代码, 行政区划代码, 手机号码, 电子证照标识)."""
         return services.validate_code(kind, value)
 
     @get("/persons", operation_id="identityListPersons", opt=require(Permission.IdentityPersonsRead))

@@ -10,7 +10,9 @@ Covered codes:
   embeds a GB 11714 organisation code with its own check character;
 * administrative division codes (GB/T 2260), resolved against the shipped
   Gansu table in :mod:`longgov.identity.divisions`;
-* mainland mobile phone numbers.
+* mainland mobile phone numbers;
+* electronic licence identifiers (电子证照标识), GB/T 36904-2018, whose check
+  character is computed with ISO 7064 MOD 37,36.
 
 Every ``check_*`` function returns a :class:`CodeCheck` whose ``message`` is
 written in Simplified Chinese for display to end users.  Validators never
@@ -37,9 +39,12 @@ __all__ = [
     "CodeCheck",
     "birth_date_of",
     "check_division_code",
+    "check_licence_identifier",
     "check_mobile_phone",
     "check_resident_id",
     "check_uscc",
+    "licence_identifier_check_char",
+    "make_licence_identifier",
     "make_resident_id",
     "make_uscc",
     "mask_phone",
@@ -552,3 +557,79 @@ def mask_phone(value: str) -> str:
     if len(phone) <= head + tail:
         return "*" * len(phone)
     return phone[:head] + "*" * (len(phone) - head - tail) + phone[-tail:]
+
+
+# --- electronic licence identifiers (GB/T 36904) ------------------------------------------------
+
+LICENCE_ID_PREFIX: Final = "1.2.156.3005.2."
+_LICENCE_CHARSET: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LICENCE_TYPE_LENGTH: Final = 21  # the defining department's USCC + a 3-digit type number
+_LICENCE_VERSION_LENGTH: Final = 3
+_LICENCE_SERIAL_MAX: Final = 32
+_LICENCE_PARTS: Final = 5  # type code, issuer code, serial, version, check character
+
+
+def licence_identifier_check_char(body: str) -> str:
+    """ISO 7064 MOD 37,36 (hybrid system) check character over ``body`` (0-9A-Z, dots removed).
+
+    Raises ValueError on a character outside 0-9A-Z.
+    """
+    modulus = len(_LICENCE_CHARSET)
+    product = modulus
+    for ch in body:
+        value = _LICENCE_CHARSET.find(ch)
+        if value < 0:
+            msg = f"invalid character {ch!r} in licence identifier"
+            raise ValueError(msg)
+        total = (product + value) % modulus or modulus
+        product = (total * 2) % (modulus + 1)
+    return _LICENCE_CHARSET[(modulus + 1 - product) % modulus]
+
+
+def _in_charset(text: str) -> bool:
+    return all(c in _LICENCE_CHARSET for c in text)
+
+
+def _licence_parts_error(parts: list[str]) -> str | None:
+    if len(parts) != _LICENCE_PARTS:
+        return "电子证照标识应由证照类型代码、颁发机构代码、流水号、版本号和校验位组成"
+    type_code, issuer, serial, version, check = parts
+    # First failing rule wins, in the order the parts appear.
+    rules = (
+        (len(type_code) == _LICENCE_TYPE_LENGTH and _in_charset(type_code), "证照类型代码应为21位（定义部门统一社会信用代码18位加3位类型顺序号）"),
+        (type_code[18:].isdigit() and check_uscc(type_code[:18]).valid, "证照类型代码中的定义部门统一社会信用代码无效"),
+        (check_uscc(issuer).valid, "证照颁发机构代码（统一社会信用代码）无效"),
+        (1 <= len(serial) <= _LICENCE_SERIAL_MAX and _in_charset(serial), "证照流水号应为1至32位数字或大写字母"),
+        (len(version) == _LICENCE_VERSION_LENGTH and _is_ascii_digits(version), "版本号应为3位数字"),
+        (len(check) == 1, "校验位应为1位"),
+    )
+    return next((message for ok, message in rules if not ok), None)
+
+
+def check_licence_identifier(value: str) -> CodeCheck:
+    """Validate a GB/T 36904 electronic licence identifier.
+
+    Shape: ``1.2.156.3005.2.<type code>.<issuer USCC>.<serial>.<3-digit version>.<check>``; the check
+    character is ISO 7064 MOD 37,36 over everything after the prefix with the dots removed.
+    """
+    text = value.strip().upper()
+    if not text.startswith(LICENCE_ID_PREFIX):
+        return CodeCheck(valid=False, message=f"电子证照标识应以 {LICENCE_ID_PREFIX} 开头")
+    parts = text[len(LICENCE_ID_PREFIX) :].split(".")
+    error = _licence_parts_error(parts)
+    if error is not None:
+        return CodeCheck(valid=False, message=error)
+    expected = licence_identifier_check_char("".join(parts[:-1]))
+    if parts[-1] != expected:
+        return CodeCheck(valid=False, message=f"校验位错误，应为{expected}")
+    return CodeCheck(valid=True, message="电子证照标识校验通过")
+
+
+def make_licence_identifier(type_code: str, issuer_uscc: str, serial: str, version: int = 1) -> str:
+    """Build a GB/T 36904 identifier with its check character; ValueError when a part is invalid."""
+    parts = [type_code.upper(), normalise_uscc(issuer_uscc), serial.upper(), f"{version:03d}", "0"]
+    error = _licence_parts_error(parts)
+    if error is not None:
+        raise ValueError(error)
+    body = "".join(parts[:-1])
+    return LICENCE_ID_PREFIX + ".".join([*parts[:-1], licence_identifier_check_char(body)])

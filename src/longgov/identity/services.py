@@ -120,19 +120,20 @@ class AccountLocked(TooManyAttempts):
 
 
 def validate_code(kind: str, value: str) -> CodeValidation:
-    """Check a resident ID, USCC or division code and say why in Chinese."""
-    from longgov.identity.codes import check_division_code  # noqa: PLC0415
+    """Check a resident ID, USCC, division code, phone or licence identifier and say why in Chinese."""
+    from longgov.identity.codes import check_division_code, check_licence_identifier  # noqa: PLC0415
 
     checks = {
         "id_number": check_resident_id,
         "uscc": check_uscc,
         "division": check_division_code,
         "phone": check_mobile_phone,
+        "licence_id": check_licence_identifier,
     }
     check = checks.get(kind)
     if check is None:
         raise ValidationFailed(
-            "kind 必须是 id_number、uscc、division 或 phone 之一",
+            "kind 必须是 id_number、uscc、division、phone 或 licence_id 之一",
             code="unknown_code_kind",
             details={"kind": kind},
         )
