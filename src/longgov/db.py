@@ -13,7 +13,7 @@ from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.pool import NullPool
 
 from longgov.config import Settings
@@ -78,6 +78,46 @@ class Timestamps:
 
 
 AfterCommit = Callable[[], Awaitable[None]]
+
+# Lists in ``session.info`` that belong to the unit of work: what was queued inside a savepoint
+# that rolls back is dropped with it, and a rollback of the whole transaction drops everything, so
+# a page that rolls back and then commits something else never runs side effects of the undone work.
+_SCOPED_KEYS: set[str] = {"after_commit"}
+_MARKS = "transaction_scoped_marks"
+
+
+def register_transaction_scoped(key: str) -> None:
+    """Make the list under ``session.info[key]`` follow savepoint and transaction rollbacks."""
+    _SCOPED_KEYS.add(key)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks: dict[int, dict[str, int]] = session.info.setdefault(_MARKS, {})
+        marks[id(transaction)] = {key: len(session.info.get(key, ())) for key in _SCOPED_KEYS}
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    marks: dict[int, dict[str, int]] = session.info.get(_MARKS, {})
+    if previous_transaction.nested:
+        lengths = marks.pop(id(previous_transaction), None)
+        for key, length in (lengths or {}).items():
+            if isinstance(queued := session.info.get(key), list):
+                del queued[length:]
+    elif previous_transaction.parent is None:
+        for key in _SCOPED_KEYS:
+            session.info.pop(key, None)
+        session.info.pop(_MARKS, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_marks(session: Session, transaction: SessionTransaction) -> None:
+    # A released savepoint's mark stays until the transaction ends (this event fires before
+    # ``after_soft_rollback``, so it cannot tell a release from a rollback).
+    if transaction.parent is None:
+        session.info.pop(_MARKS, None)
 
 
 def after_commit(session: AsyncSession, callback: AfterCommit) -> None:

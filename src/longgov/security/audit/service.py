@@ -12,7 +12,7 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from longgov.db import Database, utcnow
+from longgov.db import Database, register_transaction_scoped, utcnow
 from longgov.security.audit.models import AuditChainHead, AuditEvent
 from longgov.security.crypto import sm3_hex
 from longgov.security.principal import Principal, RequestMeta
@@ -114,12 +114,9 @@ def _append_pending(session: Session) -> None:
     session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(last_seq=last_seq, last_hash=last_hash))
 
 
-def _drop_pending(session: Session, *_: object) -> None:
-    session.info.pop(_PENDING, None)
-
-
 event.listen(Session, "before_commit", _append_pending)
-event.listen(Session, "after_rollback", _drop_pending)
+# Records queued inside a savepoint that rolls back go with it; the others stay queued.
+register_transaction_scoped(_PENDING)
 
 
 @dataclass(frozen=True)
