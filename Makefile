@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PG_URL ?= postgresql://postgres@127.0.0.1:5432
 export UV_LINK_MODE ?= copy
 
-.PHONY: demo test test-pg bench lint fmt deps assets browser uv serve
+.PHONY: demo test test-pg bench bench-large lint fmt deps assets browser uv serve
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || python3 -m pip install --quiet --user uv
@@ -54,3 +54,9 @@ test-pg: deps assets browser
 bench: deps assets
 	@bash scripts/ensure-postgres.sh
 	$(UV) run python -m bench.run
+
+# inbox_search on 1,000,000 applications and 10,000,000 audit records in the database longgov_bench_large.
+# The first run loads them (about half an hour on the 2-core dev VM); --keep-db keeps them for the next run.
+bench-large: deps assets
+	@bash scripts/ensure-postgres.sh
+	$(UV) run python -m bench.run --scenarios inbox_search --keep-db

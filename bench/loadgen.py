@@ -18,6 +18,11 @@ Scenarios:
     SMS code from the local outbox (the project's own code, same database and keys),
     ``POST /api/v1/auth/verify``. Each bench person is used by one flow at a time, so the
     newest outbox message to its phone is always the code of its own flow.
+``submission``
+    Online applications, phase by phase (draft insert, material upload, submit, whole
+    sequence): see :mod:`bench.submission`.
+``inbox_search``
+    Staff inbox, audit browser and catalogue search on a large database: see :mod:`bench.inbox`.
 """
 
 from __future__ import annotations
@@ -222,8 +227,8 @@ def _expect(response: Response, step: str, cookie: str) -> str:
     return value
 
 
-async def login_flow(conn: Connection, port: int, person: Person, platform: Platform) -> tuple[str, dict[str, float]]:
-    """One full person login on ``conn``; returns the active session token and per-step ms."""
+async def login_flow(conn: Connection, port: int, person: Person, platform: Platform) -> tuple[str, dict[str, float], str]:
+    """One full person login on ``conn``; returns the active session token, per-step ms and the CSRF cookie."""
     host = f"{HOST}:{port}"
     perf = time.perf_counter
     steps: dict[str, float] = {}
@@ -252,15 +257,15 @@ async def login_flow(conn: Connection, port: int, person: Person, platform: Plat
     steps["verify"] = (t4 - t3) * 1000.0
     if active == pending:
         raise FlowError("verify", 200, "session token was not replaced")
-    return active, steps
+    return active, steps, csrf
 
 
-async def _log_in_sessions(port: int, persons: list[Person], count: int, platform: Platform, concurrency: int) -> list[str]:
-    """Open ``count`` active sessions through the real flow (persons reused round-robin)."""
+async def _log_in_sessions(port: int, persons: list[Person], count: int, platform: Platform, concurrency: int) -> list[tuple[str, str]]:
+    """Open ``count`` active sessions through the real flow (persons reused round-robin): (session token, CSRF cookie)."""
     pool: asyncio.Queue[Person] = asyncio.Queue()
     for person in persons:
         pool.put_nowait(person)
-    tokens: list[str] = []
+    tokens: list[tuple[str, str]] = []
 
     async def worker(todo: list[int]) -> None:
         conn = Connection(HOST, port)
@@ -269,10 +274,10 @@ async def _log_in_sessions(port: int, persons: list[Person], count: int, platfor
                 todo.pop()
                 person = await pool.get()
                 try:
-                    token, _ = await login_flow(conn, port, person, platform)
+                    token, _, csrf = await login_flow(conn, port, person, platform)
                 finally:
                     pool.put_nowait(person)
-                tokens.append(token)
+                tokens.append((token, csrf))
         finally:
             conn.close()
 
@@ -300,7 +305,7 @@ async def _flow_worker(port: int, pool: asyncio.Queue[Person], platform: Platfor
             person = await pool.get()
             t0 = perf()
             try:
-                _, steps = await login_flow(conn, port, person, platform)
+                _, steps, _ = await login_flow(conn, port, person, platform)
             except FlowError as exc:
                 if window.contains(perf()):
                     rec.failed += 1
@@ -375,7 +380,7 @@ async def scenario_auth_json(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         await platform.db.dispose()
     host = f"{HOST}:{args.port}"
-    requests = [encode_request("GET", "/api/v1/auth/me", host, headers={"cookie": f"lg_session={t}"}) for t in tokens]
+    requests = [encode_request("GET", "/api/v1/auth/me", host, headers={"cookie": f"lg_session={t}"}) for t, _ in tokens]
     # Check once that a session really authenticates (a 401 storm would look fast).
     probe = Connection(HOST, args.port)
     try:
@@ -424,10 +429,26 @@ async def scenario_login_flow(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def scenario_submission(args: argparse.Namespace) -> dict[str, Any]:
+    """Drafts, uploads, submissions and whole applications (``bench.submission``)."""
+    from bench import submission  # noqa: PLC0415 - imports this module
+
+    return await submission.run(args)
+
+
+async def scenario_inbox_search(args: argparse.Namespace) -> dict[str, Any]:
+    """Staff inbox, audit browser and catalogue search on the large database (``bench.inbox``)."""
+    from bench import inbox  # noqa: PLC0415 - imports this module
+
+    return await inbox.run(args)
+
+
 SCENARIOS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, dict[str, Any]]]] = {
     "ceiling": scenario_ceiling,
     "auth_json": scenario_auth_json,
     "login_flow": scenario_login_flow,
+    "submission": scenario_submission,
+    "inbox_search": scenario_inbox_search,
 }
 
 
@@ -442,6 +463,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--persons", help="JSON file of bench persons (auth_json, login_flow)")
     parser.add_argument("--sessions", type=int, default=50, help="sessions to log in first (auth_json)")
     parser.add_argument("--setup-concurrency", type=int, default=4, help="concurrent logins while opening sessions")
+    parser.add_argument("--fixtures", help="JSON file written by bench.run: item codes, forms, staff logins (submission, inbox_search)")
+    parser.add_argument("--phases", default="draft_insert,upload,submit,sequence", help="submission phases to run")
+    parser.add_argument("--trace", type=int, default=0, help="submission: trace N in-process applications afterwards (SQL per request)")
     parser.add_argument("--out", required=True, help="where to write the JSON result")
     return parser.parse_args(argv)
 

@@ -34,13 +34,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# Var dir (keys) of the large database, kept with it by ``--keep-db``.
+LARGE_VAR_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "longgov-bench"
 HOST = "127.0.0.1"
 BENCH_PASSWORD = "Bench2024load"  # noqa: S105 - throw-away accounts in a throw-away database
-SCENARIOS = ("ceiling", "auth_json", "login_flow")
+SCENARIOS = ("ceiling", "auth_json", "login_flow", "submission")
+# Opt-in: needs the large database (bench.large), see ``make bench-large``.
+LARGE_SCENARIOS = ("inbox_search",)
+ALL_SCENARIOS = SCENARIOS + LARGE_SCENARIOS
+# 个体工商户设立登记: its own JSON Schema form, exactly one required material, the instant (即办件) BPMN process.
+SUBMISSION_ITEM = "620A0002000000"
+SUBMISSION_PHASES = ("draft_insert", "upload", "submit", "sequence")
+SUBMISSION_FORM = {
+    "business_name": "城关区压测便民小吃店",
+    "operator_name": "王小明",
+    "operator_id_number": "620102199001011234",
+    "organisation_form": "个人经营",
+    "premises_address": "甘肃省兰州市城关区测试路1号",
+    "business_scope": "小吃服务；预包装食品销售",
+    "capital": 5,
+    "employees": 2,
+    "contact_phone": "13900001234",
+    "commitment": True,
+}
 SAMPLE_INTERVAL_S = 0.2
 NOISY_CORES = 0.25
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -210,11 +230,12 @@ class Sampler:
         if self._thread is not None:
             self._thread.join()
 
-    def cpu_cores(self) -> dict[str, float | None]:
-        """Cores in use over the window: server tree, PostgreSQL backends of the bench database, whole machine."""
-        if "start" not in self.window or "end" not in self.window:
+    def cpu_cores(self, phase: str = "") -> dict[str, float | None]:
+        """Cores in use over the window (of ``phase``): server tree, PostgreSQL backends of the bench database, whole machine."""
+        start, end = f"start {phase}".strip(), f"end {phase}".strip()
+        if start not in self.window or end not in self.window:
             return {"server": None, "postgres": None, "machine_busy": None}
-        (t0, s0, pg0, b0), (t1, s1, pg1, b1) = self.window["start"], self.window["end"]
+        (t0, s0, pg0, b0), (t1, s1, pg1, b1) = self.window[start], self.window[end]
         wall = max(t1 - t0, 1e-9)
         # Backends opened during the window count from zero; ones closed during it are lost (pools keep them).
         postgres = sum(cpu - pg0.get(pid, 0.0) for pid, cpu in pg1.items())
@@ -264,8 +285,11 @@ def db_counters(env: Environment) -> dict[str, int]:
 
 def bench_persons(count: int) -> list[dict[str, str]]:
     """Deterministic bench persons with valid resident IDs and known, distinct phones."""
-    from longgov.demo import COUNTIES  # noqa: PLC0415
     from longgov.identity.codes import make_resident_id  # noqa: PLC0415
+    from longgov.identity.divisions import all_divisions  # noqa: PLC0415
+
+    # Gansu's county-level divisions (not the demo's list: the bench does not depend on the demo module).
+    counties = sorted(d.code for d in all_divisions() if d.level == "county")
 
     rng = random.Random(20261127)  # noqa: S311 - reproducible test data
     persons = []
@@ -273,7 +297,7 @@ def bench_persons(count: int) -> list[dict[str, str]]:
         birth = date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28))
         persons.append(
             {
-                "identifier": make_resident_id(COUNTIES[i % len(COUNTIES)], birth, i % 1000),
+                "identifier": make_resident_id(counties[i % len(counties)], birth, i % 1000),
                 "phone": f"1390000{i:04d}",
                 "password": BENCH_PASSWORD,
             },
@@ -281,8 +305,11 @@ def bench_persons(count: int) -> list[dict[str, str]]:
     return persons
 
 
-async def _seed(settings: Any, persons: list[dict[str, str]]) -> int:  # noqa: ANN401 - Settings, imported lazily
-    from longgov.identity.services import register_person, sync_organisations  # noqa: PLC0415
+async def _seed(settings: Any, persons: list[dict[str, str]]) -> tuple[int, dict[str, Any]]:  # noqa: ANN401 - Settings, imported lazily
+    """Organisation tree and demo catalogue (as ``longgov db upgrade``/the demo do) and the bench persons; idempotent."""
+    from longgov.catalog import services as catalog  # noqa: PLC0415
+    from longgov.identity.services import principal_by_login, register_person, sync_organisations  # noqa: PLC0415
+    from longgov.kernel.errors import AppError  # noqa: PLC0415
     from longgov.platform import Platform, ServiceContext  # noqa: PLC0415
 
     app_platform = Platform.build(settings)
@@ -290,11 +317,30 @@ async def _seed(settings: Any, persons: list[dict[str, str]]) -> int:  # noqa: A
         async with app_platform.db.transaction() as session:
             ctx = ServiceContext(session=session, platform=app_platform)
             organisations = await sync_organisations(ctx)
-            for i, person in enumerate(persons):
-                await register_person(ctx, name=f"压测{i:04d}", id_number=person["identifier"], phone=person["phone"], password=person["password"])
+            await catalog.seed_catalog(ctx)
+            views = await catalog.published_views(ctx)
+        for i, person in enumerate(persons):
+            # A kept database (``--keep-db``) already has them (looked up without hashing a password).
+            with contextlib.suppress(AppError):
+                async with app_platform.db.transaction() as session:
+                    ctx = ServiceContext(session=session, platform=app_platform)
+                    if await principal_by_login(ctx, "person", person["identifier"]) is None:
+                        await register_person(ctx, name=f"压测{i:04d}", id_number=person["identifier"], phone=person["phone"], password=person["password"])
     finally:
         await app_platform.db.dispose()
-    return organisations
+    item = next(v for v in views if v.basic_code == SUBMISSION_ITEM)
+    fixtures = {
+        "submission": {
+            "item_code": item.code,
+            "basic_code": item.basic_code,
+            "item_name": item.content.name,
+            "process": item.content.process_type,
+            "materials": [{"name": m.name, "required": m.required, "replaceable": m.replaceable} for m in item.content.materials],
+            "form": SUBMISSION_FORM,
+        },
+        "catalogue": [{"code": v.code, "basic_code": v.basic_code, "name": v.content.name, "organisation_code": v.organisation_code} for v in views],
+    }
+    return organisations, fixtures
 
 
 def server_command(port: int, workers: int) -> list[str]:
@@ -365,51 +411,103 @@ class Environment:
     port: int
     workers: int
     persons_file: Path
-    server: subprocess.Popen[bytes]
+    server: subprocess.Popen[bytes] | None
     server_log: Path
     postgres_version: str
+    fixtures_file: Path
+
+
+def start_server(env: Environment, workers: int) -> None:
+    """Start ``longgov serve`` with ``workers`` workers (stopping a running one first) and wait until it is healthy."""
+    if env.server is not None:
+        stop_server(env.server)
+        env.server = None
+    with env.server_log.open("ab") as log_file:
+        env.server = subprocess.Popen(
+            server_command(env.port, workers), cwd=ROOT, env=env.env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        wait_healthy(env.server, env.port, timeout=60)
+    except RuntimeError:
+        log_tail(env.server_log)
+        raise
+    env.workers = workers
+    log(f"server pid {env.server.pid} healthy on {HOST}:{env.port} with {workers} worker(s)")
 
 
 @contextlib.contextmanager
-def environment(args: argparse.Namespace) -> Iterator[Environment]:
-    """Create everything, yield it, and always tear it down."""
+def environment(args: argparse.Namespace, *, large: bool = False) -> Iterator[Environment]:  # noqa: PLR0915 - set-up and tear-down in order
+    """Create everything, yield it, and always tear it down.
+
+    ``large``: the database of ``inbox_search`` has a fixed name (``--large-db``) and a var dir that lives as
+    long as it (its keys encrypt the loaded rows), so ``--keep-db`` lets the next run reuse both.
+    """
     from longgov.config import Settings  # noqa: PLC0415
     from longgov.migrations import upgrade  # noqa: PLC0415
 
-    stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
-    db_name = f"longgov_bench_{stamp}_{os.getpid()}"
-    var_dir = Path(tempfile.mkdtemp(prefix="longgov-bench-"))
+    if large:
+        db_name = args.large_db
+        var_dir = LARGE_VAR_ROOT / db_name
+        var_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
+        db_name = f"longgov_bench_{stamp}_{os.getpid()}"
+        var_dir = Path(tempfile.mkdtemp(prefix="longgov-bench-"))
     database_url = f"{args.pg_url}/{db_name}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LONGGOV_")}
-    env.update({"LONGGOV_MODE": "test", "LONGGOV_VAR_DIR": str(var_dir), "LONGGOV_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"})
-    server: subprocess.Popen[bytes] | None = None
+    env_vars = {k: v for k, v in os.environ.items() if not k.startswith("LONGGOV_")}
+    env_vars.update({"LONGGOV_MODE": "test", "LONGGOV_VAR_DIR": str(var_dir), "LONGGOV_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"})
+    env: Environment | None = None
     created = False
     try:
-        log(f"creating database {db_name}")
-        postgres_version = asyncio.run(_admin_sql(args.pg_url, f'CREATE DATABASE "{db_name}"'))
+        exists = large and asyncio.run(_database_exists(args.pg_url, db_name))
+        if exists:
+            log(f"reusing database {db_name}")
+            postgres_version = asyncio.run(_admin_sql(args.pg_url, "SELECT 1"))
+        else:
+            log(f"creating database {db_name}")
+            postgres_version = asyncio.run(_admin_sql(args.pg_url, f'CREATE DATABASE "{db_name}"'))
         created = True
         settings = Settings(mode="test", var_dir=var_dir, database_url=database_url)
         started = time.monotonic()
         upgrade(settings)
+        load_report: dict[str, Any] | None = None
+        if large:
+            from bench import large as large_loader  # noqa: PLC0415
+
+            # Audit rows first: their times run up to now, so the seeded records that follow stay in time order.
+            load_report = asyncio.run(large_loader.load_audit(database_url, args.audit_rows, log=log))
         persons = bench_persons(args.persons)
-        organisations = asyncio.run(_seed(settings, persons))
-        log(f"migrated, {organisations} organisations, {len(persons)} persons in {time.monotonic() - started:.1f}s")
+        organisations, fixtures = asyncio.run(_seed(settings, persons))
+        log(f"migrated, {organisations} new organisations, catalogue, {len(persons)} persons in {time.monotonic() - started:.1f}s")
+        if large:
+            from bench import large as large_loader  # noqa: PLC0415
+
+            assert load_report is not None  # noqa: S101
+            load_report.update(asyncio.run(large_loader.load_applications(database_url, settings, args.applications, log=log)))
+            fixtures["staff"] = asyncio.run(large_loader.create_staff(settings))
+            fixtures["load"] = load_report
         persons_file = var_dir / "bench-persons.json"
         persons_file.write_text(json.dumps(persons), encoding="utf-8")
-        port = args.port or free_port()
-        server_log = var_dir / "server.log"
-        with server_log.open("wb") as log_file:
-            server = subprocess.Popen(server_command(port, args.workers), cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            wait_healthy(server, port, timeout=60)
-        except RuntimeError:
-            log_tail(server_log)
-            raise
-        log(f"server pid {server.pid} healthy on {HOST}:{port} with {args.workers} worker(s)")
-        yield Environment(args.pg_url, db_name, var_dir, env, port, args.workers, persons_file, server, server_log, postgres_version)
+        fixtures_file = var_dir / "bench-fixtures.json"
+        fixtures_file.write_text(json.dumps(fixtures, ensure_ascii=False), encoding="utf-8")
+        env = Environment(
+            args.pg_url,
+            db_name,
+            var_dir,
+            env_vars,
+            args.port or free_port(),
+            args.workers,
+            persons_file,
+            None,
+            var_dir / "server.log",
+            postgres_version,
+            fixtures_file,
+        )
+        start_server(env, args.workers)
+        yield env
     finally:
-        if server is not None:
-            stop_server(server)
+        if env is not None and env.server is not None:
+            stop_server(env.server)
             if args.keep_server_log:
                 kept = RESULTS_DIR / "server.log.tmp"
                 with contextlib.suppress(OSError):
@@ -421,24 +519,46 @@ def environment(args: argparse.Namespace) -> Iterator[Environment]:
                 log(f"dropped database {db_name}")
             except Exception as exc:  # noqa: BLE001 - report, keep cleaning up
                 log(f"could not drop database {db_name}: {exc!r}")
-        shutil.rmtree(var_dir, ignore_errors=True)
+        if not args.keep_db or not large:
+            shutil.rmtree(var_dir, ignore_errors=True)
+
+
+async def _database_exists(pg_url: str, db_name: str) -> bool:
+    import asyncpg  # noqa: PLC0415
+
+    conn = await asyncpg.connect(f"{pg_url}/postgres", timeout=10)
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", db_name))
+    finally:
+        await conn.close()
 
 
 # --- scenarios ---------------------------------------------------------------------------------------
 
 
-def _pump_markers(stream: Any, sampler: Sampler, lines: list[str]) -> None:  # noqa: ANN401 - a text pipe
+def _pump_markers(stream: Any, sampler: Sampler, lines: list[str], on_marker: Callable[[str], None] | None = None) -> None:  # noqa: ANN401 - a text pipe
     for line in stream:
         text = line.strip()
-        if text == "MEASURE_START":
-            sampler.mark("start")
-        elif text == "MEASURE_END":
-            sampler.mark("end")
+        if text.startswith(("MEASURE_START", "MEASURE_END")):
+            # "MEASURE_START" opens the scenario's window, "MEASURE_START <phase>" one phase's window.
+            name = " ".join(["start" if text.startswith("MEASURE_START") else "end", *text.split()[1:2]])
+            sampler.mark(name)
+            if on_marker is not None:
+                on_marker(name)
         elif text:
             lines.append(text)
 
 
-def run_loadgen(env: Environment, scenario: str, concurrency: int, args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], Sampler]:
+def run_loadgen(
+    env: Environment,
+    scenario: str,
+    concurrency: int,
+    args: argparse.Namespace,
+    out: Path,
+    *,
+    extra: list[str] | None = None,
+    on_marker: Callable[[str], None] | None = None,
+) -> tuple[dict[str, Any], Sampler]:
     """Run one scenario in a ``bench.loadgen`` process while sampling the server."""
     command = [
         sys.executable,
@@ -458,18 +578,23 @@ def run_loadgen(env: Environment, scenario: str, concurrency: int, args: argpars
         str(env.persons_file),
         "--sessions",
         str(args.sessions),
+        "--fixtures",
+        str(env.fixtures_file),
         "--out",
         str(out),
+        *(extra or []),
     ]
     counters_before = db_counters(env)
+    assert env.server is not None  # noqa: S101
     sampler = Sampler(env.server.pid, env.db_name)
     sampler.start()
     lines: list[str] = []
-    limit = args.warmup + args.duration + 120
+    rounds = {"submission": len(SUBMISSION_PHASES), "inbox_search": 14}.get(scenario, 1)
+    limit = (args.warmup + args.duration) * rounds + 300
     try:
         proc = subprocess.Popen(command, cwd=ROOT, env=env.env, stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None  # noqa: S101
-        pump = threading.Thread(target=_pump_markers, args=(proc.stdout, sampler, lines), daemon=True)
+        pump = threading.Thread(target=_pump_markers, args=(proc.stdout, sampler, lines, on_marker), daemon=True)
         pump.start()
         try:
             code = proc.wait(timeout=limit)
@@ -490,7 +615,7 @@ def run_loadgen(env: Environment, scenario: str, concurrency: int, args: argpars
     if counters_before and counters_after:
         delta = {key: counters_after[key] - counters_before[key] for key in counters_before}
         answered = raw.pop("answered_total", 0)
-        if answered and scenario != "login_flow":
+        if answered and scenario in {"ceiling", "auth_json"}:
             delta["transactions_per_request"] = round((delta["xact_commit"] + delta["xact_rollback"]) / answered, 2)
         raw["postgres_counters"] = delta
     raw.pop("answered_total", None)
@@ -540,6 +665,121 @@ def run_wrk(env: Environment, concurrency: int, args: argparse.Namespace) -> tup
         "latency_ms": {"p50": ms(p50), "p95": ms(p95), "p99": ms(p99), "max": ms(worst), "mean": ms(mean)},
         "loadgen_cpu_cores": round(wrk_cpu_s / duration, 3),
     }, sampler
+
+
+def _phase_cores(sampler: Sampler, phase: str, loadgen_cpu: float | None) -> dict[str, float | None]:
+    cores = sampler.cpu_cores(phase)
+    cores["loadgen"] = loadgen_cpu
+    known = [cores["server"], cores["postgres"], cores["loadgen"]]
+    if cores["machine_busy"] is not None and None not in known:
+        cores["other"] = round(cores["machine_busy"] - sum(c for c in known if c is not None), 3)
+    return cores
+
+
+def run_submission(env: Environment, args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]:
+    """The four submission phases on ``--submission-workers`` workers, the in-process trace, then the py-spy pass."""
+    if env.workers != args.submission_workers:
+        start_server(env, args.submission_workers)
+    meta["loadavg"]["submission"] = [round(x, 2) for x in os.getloadavg()]
+    log(
+        f"submission: {args.submission_concurrency} connections, {args.submission_workers} workers, phases {','.join(SUBMISSION_PHASES)}, "
+        f"each {args.warmup:g}s warm-up + {args.duration:g}s"
+    )
+    raw, sampler = run_loadgen(
+        env, "submission", args.submission_concurrency, args, env.var_dir / "submission.raw.json", extra=["--trace", str(args.trace_rounds)]
+    )
+    trace = raw.pop("db_trace", None)
+    result = build_result("submission", raw, sampler, env, meta)
+    phases: dict[str, dict[str, Any]] = result["phases"]
+    for name, phase in phases.items():
+        phase["cpu_cores"] = _phase_cores(sampler, name, phase.pop("loadgen_cpu_cores", None))
+        if phase["cpu_cores"]["server"] and phase["throughput_rps"]:
+            phase["server_cpu_ms_per_request"] = round(phase["cpu_cores"]["server"] * 1000 / phase["throughput_rps"], 3)
+        if phase["cpu_cores"]["postgres"] and phase["throughput_rps"]:
+            phase["postgres_cpu_ms_per_request"] = round(phase["cpu_cores"]["postgres"] * 1000 / phase["throughput_rps"], 3)
+    phases.get("draft_insert", {})["writes"] = DRAFT_INSERT_WRITES
+    submit, insert, sequence = phases.get("submit"), phases.get("draft_insert"), phases.get("sequence")
+    headline = submit or sequence or insert or {}
+    result["requests"] = sum(p["requests"] for p in phases.values())
+    result["errors"] = sum(p["errors"] for p in phases.values())
+    result["throughput_rps"] = headline.get("throughput_rps")
+    result["latency_ms"] = headline.get("latency_ms")
+    result["cpu_cores"] = headline.get("cpu_cores", result["cpu_cores"])
+    result["server_cpu_ms_per_request"] = headline.get("server_cpu_ms_per_request")
+    result["concurrency"] = args.submission_concurrency
+    result["submissions_per_s"] = submit["throughput_rps"] if submit else None
+    result["sequences_per_s"] = sequence.get("sequences_per_s") if sequence else None
+    result["one_row_insert_rps"] = insert["throughput_rps"] if insert else None
+    if insert and insert["throughput_rps"]:
+        result["ratio_to_one_row_insert"] = {
+            "submit_over_insert": round(submit["throughput_rps"] / insert["throughput_rps"], 3) if submit else None,
+            "sequence_over_insert": round(sequence["sequences_per_s"] / insert["throughput_rps"], 3) if sequence else None,
+            "insert_endpoint": "POST /api/v1/applications (draft_insert phase)",
+        }
+    if submit:
+        p99 = submit["latency_ms"]["p99"]
+        result["target"] = {
+            "submissions_per_s": SUBMISSION_TARGET_RPS,
+            "p99_ms": SUBMISSION_TARGET_P99_MS,
+            "met": bool(submit["throughput_rps"] >= SUBMISSION_TARGET_RPS and p99 is not None and p99 <= SUBMISSION_TARGET_P99_MS),
+        }
+    profile_result: dict[str, Any] = {}
+    if args.profile_duration > 0:
+        profile_result = profile_submission(env, args)
+    profile_result["db_round_trips"] = trace
+    result["profile"] = profile_result
+    return result
+
+
+DRAFT_INSERT_WRITES = (
+    "One transaction: SessionAuthMiddleware's session/account lookup, the published item version read, INSERT applications (1 row, "
+    "form SM4-encrypted), INSERT application_events (1 row, draft_created), then the audit chain: SELECT … FOR UPDATE of "
+    "audit_chain_head, INSERT audit_events (1 row, SM3-chained), UPDATE audit_chain_head; and the response re-reads materials "
+    "and events of the draft. No more minimal authenticated insert exists in the API (every write is audited)."
+)
+SUBMISSION_TARGET_RPS = 300
+SUBMISSION_TARGET_P99_MS = 150
+
+
+def profile_submission(env: Environment, args: argparse.Namespace) -> dict[str, Any]:
+    """A separate ``sequence`` phase while py-spy samples the server (not the measured run: py-spy takes CPU too)."""
+    from bench import profile  # noqa: PLC0415
+
+    pyspy, how = profile.find_pyspy()
+    if pyspy is None:
+        log(f"no profile: {how}")
+        return {"tool": None, "why": how}
+    output = env.var_dir / "pyspy.txt"
+    state: dict[str, Any] = {}
+    assert env.server is not None  # noqa: S101
+    server_pid = env.server.pid
+
+    def on_marker(name: str) -> None:
+        if name == "start sequence":
+            state["recording"] = profile.start(pyspy, server_pid, output, rate=PROFILE_RATE_HZ)
+        elif name == "end sequence" and "recording" in state:
+            state["error"] = profile.stop(state["recording"])
+
+    pass_args = argparse.Namespace(**{**vars(args), "warmup": 1.0, "duration": args.profile_duration})
+    log(f"profile: py-spy ({how}) on the server during a {args.profile_duration:g}s sequence phase")
+    raw, sampler = run_loadgen(
+        env, "submission", args.submission_concurrency, pass_args, env.var_dir / "profile.raw.json", extra=["--phases", "sequence"], on_marker=on_marker
+    )
+    if "recording" in state and "error" not in state:
+        state["error"] = profile.stop(state["recording"])
+    if state.get("error") or not output.exists():
+        return {"tool": f"py-spy ({how})", "error": state.get("error") or "no output"}
+    phase = raw["phases"]["sequence"]
+    return {
+        "tool": f"py-spy record --subprocesses --nonblocking --rate {PROFILE_RATE_HZ} ({how})",
+        "workload": "a separate sequence phase (create → upload → submit) right after the measured ones, same server and connections",
+        "sequences_per_s_while_profiling": phase.get("sequences_per_s"),
+        "cpu_cores_while_profiling": _phase_cores(sampler, "sequence", phase.get("loadgen_cpu_cores")),
+        **profile.analyse(output),
+    }
+
+
+PROFILE_RATE_HZ = 100
 
 
 SHARED_CORES_NOTE = (
@@ -664,10 +904,22 @@ def summarise(results: dict[str, dict[str, Any]], meta: dict[str, Any], args: ar
             steps_p50_ms=steps_p50,
             server_cpu_ms_per_flow=flow.get("server_cpu_ms_per_flow"),
         )
+    if "submission" in results:
+        sub = results["submission"]
+        summary["scenarios"]["submission"].update(
+            submissions_per_s=sub.get("submissions_per_s"),
+            sequences_per_s=sub.get("sequences_per_s"),
+            one_row_insert_rps=sub.get("one_row_insert_rps"),
+            ratio_to_one_row_insert=sub.get("ratio_to_one_row_insert"),
+            server_workers=sub.get("server_workers"),
+            target=sub.get("target"),
+        )
+    if "inbox_search" in results:
+        summary["scenarios"]["inbox_search"] = {k: results["inbox_search"].get(k) for k in ("queries_summary", "load", "target")}
     ceiling = results.get("ceiling", {}).get("throughput_rps")
     auth = results.get("auth_json", {}).get("throughput_rps")
     summary["auth_json_over_ceiling"] = round(auth / ceiling, 3) if ceiling and auth else None
-    noisy = [name for name, r in results.items() if (r["cpu_cores"].get("other") or 0.0) > NOISY_CORES]
+    noisy = [name for name, r in results.items() if ((r.get("cpu_cores") or {}).get("other") or 0.0) > NOISY_CORES]
     summary["disturbed_scenarios"] = noisy
     if "ceiling_wrk" in results and ceiling:
         summary["ceiling_python_over_wrk"] = round(ceiling / results["ceiling_wrk"]["throughput_rps"], 3)
@@ -679,7 +931,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command line of ``python -m bench.run``."""
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=1, help="granian worker processes (default 1)")
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated subset of {','.join(SCENARIOS)}")
+    parser.add_argument(
+        "--scenarios", default=",".join(SCENARIOS), help=f"comma-separated subset of {','.join(ALL_SCENARIOS)} (default: all but {','.join(LARGE_SCENARIOS)})"
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per scenario (default 10)")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each scenario (default 2)")
     parser.add_argument("--concurrency", type=int, default=32, help="connections for ceiling and auth_json (default 32)")
@@ -687,13 +941,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--persons", type=int, default=50, help="bench persons to register (default 50)")
     parser.add_argument("--sessions", type=int, default=50, help="sessions logged in for auth_json (default 50)")
     parser.add_argument("--no-wrk", action="store_true", help="skip the wrk ceiling even if wrk is installed")
+    parser.add_argument("--submission-workers", type=int, default=2, help="granian workers for the submission scenario (default 2; the server is restarted)")
+    parser.add_argument("--submission-concurrency", type=int, default=16, help="connections for the submission phases (default 16)")
+    parser.add_argument("--trace-rounds", type=int, default=5, help="in-process traced applications after the submission phases (default 5, 0: none)")
+    parser.add_argument("--profile-duration", type=float, default=6.0, help="seconds of the py-spy profile pass after submission (default 6, 0: none)")
+    parser.add_argument("--large-db", default="longgov_bench_large", help="database of inbox_search (reused with --keep-db)")
+    parser.add_argument("--applications", type=int, default=1_000_000, help="applications loaded for inbox_search (default 1,000,000)")
+    parser.add_argument("--audit-rows", type=int, default=10_000_000, help="audit rows loaded for inbox_search (default 10,000,000)")
+    parser.add_argument("--inbox-concurrency", type=int, default=4, help="connections per inbox_search query kind (default 4)")
+    parser.add_argument("--inbox-duration", type=float, default=5.0, help="measured seconds per inbox_search query kind (default 5)")
     parser.add_argument("--pg-url", default=os.environ.get("PG_URL", "postgresql://postgres@127.0.0.1:5432"), help="PostgreSQL server URL without database")
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database afterwards")
     parser.add_argument("--keep-server-log", action="store_true", help="copy the server log to bench/results/server.log.tmp")
     args = parser.parse_args(argv)
-    unknown = set(args.scenarios.split(",")) - set(SCENARIOS)
+    unknown = set(args.scenarios.split(",")) - set(ALL_SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     if not HOST.startswith("127."):
@@ -709,8 +972,25 @@ def main(argv: list[str] | None = None) -> int:
     args.results_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {}
     wanted = [s for s in SCENARIOS if s in args.scenarios.split(",")]
-    with environment(args) as env:
+    large = [s for s in LARGE_SCENARIOS if s in args.scenarios.split(",")]
+    if large:
+        from bench import inbox  # noqa: PLC0415
+
+        with environment(args, large=True) as env:
+            results["inbox_search"] = inbox.run_scenario(env, args, meta)
+            write_json(args.results_dir / "inbox_search.json", results["inbox_search"])
+    if not wanted:
+        wanted_env: contextlib.AbstractContextManager[Environment | None] = contextlib.nullcontext()
+    else:
+        wanted_env = environment(args)
+    with wanted_env as env:
         for scenario in wanted:
+            assert env is not None  # noqa: S101
+            if scenario == "submission":
+                results[scenario] = run_submission(env, args, meta)
+                write_json(args.results_dir / f"{scenario}.json", results[scenario])
+                log(_headline(results[scenario]))
+                continue
             concurrency = args.login_concurrency if scenario == "login_flow" else args.concurrency
             meta["loadavg"][scenario] = [round(x, 2) for x in os.getloadavg()]
             log(f"{scenario}: {concurrency} connections, {args.warmup:g}s warm-up + {args.duration:g}s")
@@ -726,6 +1006,10 @@ def main(argv: list[str] | None = None) -> int:
                     write_json(args.results_dir / "ceiling_wrk.json", results["ceiling_wrk"])
                     log(_headline(results["ceiling_wrk"]))
     meta["total_wall_s"] = round(time.monotonic() - started, 1)
+    if not wanted:
+        # inbox_search alone (make bench-large): summary.json stays the one of the last regular run.
+        log(f"results in {args.results_dir} ({meta['total_wall_s']}s)")
+        return 0
     summary = summarise(results, meta, args)
     write_json(args.results_dir / "summary.json", summary)
     log(f"auth_json/ceiling = {summary['auth_json_over_ceiling']}; results in {args.results_dir} ({meta['total_wall_s']}s)")

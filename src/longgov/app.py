@@ -17,6 +17,8 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from longgov.config import Settings
+from longgov.jobs.runner import JobScheduler
+from longgov.kernel import events as domain_events
 from longgov.kernel.registry import Module
 from longgov.platform import Platform
 from longgov.security.crypto import sm3_hex
@@ -36,6 +38,8 @@ def all_modules(settings: Settings) -> list[Module]:
     from longgov.documents.module import module as documents  # noqa: PLC0415
     from longgov.evaluation.module import module as evaluation  # noqa: PLC0415
     from longgov.identity.module import module as identity  # noqa: PLC0415
+    from longgov.licences.module import module as licences  # noqa: PLC0415
+    from longgov.notify.module import module as notify  # noqa: PLC0415
     from longgov.ops.api import healthz, livez  # noqa: PLC0415
     from longgov.security.audit.module import module as audit  # noqa: PLC0415
     from longgov.timelimits.module import module as timelimits  # noqa: PLC0415
@@ -50,6 +54,8 @@ def all_modules(settings: Settings) -> list[Module]:
         timelimits,
         documents,
         evaluation,
+        licences,
+        notify,
     ]
     if settings.is_demo:
         modules.append(Module(name="demo", title="演示", route_handlers=demo_handlers))
@@ -63,6 +69,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     owns_platform = platform is None
     platform = platform or Platform.build(settings)
     modules = all_modules(settings)
+    domain_events.bus.install([s for m in modules for s in m.subscriptions])
+    scheduler = JobScheduler(platform, [j for m in modules for j in m.jobs], tick=settings.jobs_tick_seconds)
     handlers: list[Any] = [h for m in modules for h in m.route_handlers]
     handlers.append(create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={"public": True}, include_in_schema=False))
 
@@ -76,7 +84,12 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         header_name="x-csrftoken",
     )
 
+    async def on_startup() -> None:
+        if settings.run_jobs_in_process:
+            scheduler.start()
+
     async def on_shutdown() -> None:
+        await scheduler.stop()
         if owns_platform:
             await platform.db.dispose()
 
@@ -100,6 +113,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         ),
         request_max_body_size=settings.max_json_bytes,
         state=State({"platform": platform, "modules": modules}),
+        on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         debug=False,
         logging_config=None,

@@ -1,4 +1,4 @@
-"""``longgov`` command line (Typer + rich): demo, serve, db, users, audit."""
+"""``longgov`` command line (Typer + rich): demo, serve, db, users, audit, jobs."""
 
 from __future__ import annotations
 
@@ -16,9 +16,13 @@ app = typer.Typer(help="陇政通 LongGov — 甘肃省数字政府平台", no_a
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
 users_app = typer.Typer(help="账号", no_args_is_help=True)
 audit_app = typer.Typer(help="审计", no_args_is_help=True)
+jobs_app = typer.Typer(help="定时任务（生产环境由 cron/systemd 定时器调用 jobs run）", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(jobs_app, name="jobs")
+licences_app = typer.Typer(help="电子证照", no_args_is_help=True)
+app.add_typer(licences_app, name="licences")
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -150,6 +154,123 @@ def audit_verify() -> None:
         return
     err.print(f"[red]审计链校验失败[/red]：{report.reason}（首个异常记录序号 {report.first_bad_seq}，此前 {report.checked} 条完好）")
     raise typer.Exit(EXIT_TAMPERED)
+
+
+def _registered_jobs(settings: Settings):  # type: ignore[no-untyped-def]  # noqa: ANN202
+    """The modules' jobs, with the modules' event subscriptions installed (jobs send notices)."""
+    from longgov.app import all_modules  # noqa: PLC0415
+    from longgov.kernel import events  # noqa: PLC0415
+
+    modules = all_modules(settings)
+    events.bus.install([s for m in modules for s in m.subscriptions])
+    return [j for m in modules for j in m.jobs]
+
+
+async def _with_platform(settings: Settings, work):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+    from longgov.platform import Platform  # noqa: PLC0415
+
+    platform = Platform.build(settings)
+    try:
+        return await work(platform)
+    finally:
+        await platform.db.dispose()
+
+
+@jobs_app.command("run")
+def jobs_run(
+    name: Annotated[str | None, typer.Option("--name", help="只运行这一项定时任务（立即运行，不论是否到期）")] = None,
+) -> None:
+    """Run the due jobs (or one named job now), each under its database lease; exit 1 if one failed."""
+    from longgov.jobs.runner import run_due, run_job  # noqa: PLC0415
+
+    settings = _settings()
+    jobs = _registered_jobs(settings)
+    if name is not None:
+        job = next((j for j in jobs if j.name == name), None)
+        if job is None:
+            err.print(f"[red]没有名为 {name} 的定时任务[/red]，可用：{', '.join(j.name for j in jobs)}")
+            raise typer.Exit(EXIT_INVALID)
+
+        async def one(platform):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+            return [await run_job(platform, job, force=True)]
+
+        outcomes = asyncio.run(_with_platform(settings, one))
+    else:
+
+        async def due(platform):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+            return await run_due(platform, jobs)
+
+        outcomes = asyncio.run(_with_platform(settings, due))
+    titles = {"ok": "[green]完成[/green]", "failed": "[red]失败[/red]", "skipped": "[yellow]跳过[/yellow]"}
+    for outcome in outcomes:
+        console.print(f"{outcome.name:<36} {titles[outcome.status]}  {outcome.result}")
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """Each job, its interval, lease and last run."""
+    from longgov.jobs.runner import job_states  # noqa: PLC0415
+    from longgov.web.render import china_time  # noqa: PLC0415
+
+    settings = _settings()
+    jobs = _registered_jobs(settings)
+
+    async def states(platform):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+        return await job_states(platform, jobs)
+
+    for state in asyncio.run(_with_platform(settings, states)):
+        last = f"{china_time(state.last_started_at)} {state.last_status or '运行中'}：{state.last_result or ''}" if state.last_started_at else "从未运行"
+        held = f"（{state.holder} 持有至 {china_time(state.lease_until)}）" if state.holder and state.lease_until else ""
+        console.print(f"{state.name:<36} {state.title}  每 {state.every}  共 {state.runs} 次  {last}{held}")
+
+
+@licences_app.command("import")
+def licences_import(
+    file: Annotated[str, typer.Argument(help="部门存量证照登记簿（.csv 或 .xlsx）")],
+    licence_type: Annotated[str, typer.Option("--type", help="证照类型：类型代码、键名或名称，如 营业执照")],
+    issuer: Annotated[str, typer.Option("--issuer", help="颁发机构代码，如 620102-market_regulation")],
+    max_errors: Annotated[int, typer.Option(help="最多显示的错误行数", min=0, max=100_000)] = 50,
+) -> None:
+    """Import a department's register of licences (idempotent; bad rows are reported, good rows land)."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    from longgov.kernel.errors import AppError  # noqa: PLC0415
+    from longgov.licences.services import import_register  # noqa: PLC0415
+
+    path = Path(file)
+    if not path.is_file():
+        err.print(f"[red]文件不存在：{file}[/red]")
+        raise typer.Exit(EXIT_INVALID)
+    settings = _settings()
+    data = path.read_bytes()
+    with Progress(TextColumn("导入证照"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console) as bar:
+        task = bar.add_task("import", total=None)
+
+        async def work(ctx):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+            return await import_register(ctx, data, path.name, licence_type, issuer, progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+        try:
+            report = asyncio.run(_with_platform_ctx(settings, work))
+        except AppError as exc:
+            err.print(f"[red]{exc.message}[/red]（{exc.code}）")
+            raise typer.Exit(EXIT_INVALID) from exc
+    console.print(
+        f"{report.issuer_name} · {report.type_name}：共 {report.total} 行，新增 {report.created}，"
+        f"更新 {report.updated}（新版本），未变 {report.unchanged}，失败 {report.failed}"
+    )
+    if report.errors:
+        table = Table("行", "字段", "问题", title="错误明细（这些行未导入）")
+        for problem in report.errors[:max_errors]:
+            table.add_row(str(problem.row), problem.field, problem.message)
+        console.print(table)
+        if len(report.errors) > max_errors:
+            console.print(f"……另有 {len(report.errors) - max_errors} 条错误未显示")
+        raise typer.Exit(EXIT_INVALID)
 
 
 def _export_env(settings: Settings, host: str, port: int) -> None:

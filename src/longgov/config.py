@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SECRET = "demo-only-insecure-secret"  # noqa: S105 - the placeholder we refuse outside demo mode
@@ -48,6 +48,29 @@ class Settings(BaseSettings):
     cjk_font: Path | None = None
     cjk_font_bold: Path | None = None
     public_base_url: str = ""
+    # Uploaded materials: files under var_dir/storage ("local") or an S3-compatible object store ("s3":
+    # AWS, MinIO, Ceph RGW, Huawei OBS, Alibaba OSS …). Path-style suits most private deployments.
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = Field(default="", pattern=r"^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    s3_region: str = Field(default="us-east-1", pattern=r"^[a-z0-9-]{1,32}$")
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr = SecretStr("")
+    s3_addressing_style: Literal["path", "virtual"] = "path"
+    s3_server_side_encryption: Literal["", "AES256", "aws:kms"] = ""
+    s3_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Notification channels, each switchable: in-app messages (站内消息) and SMS; the SMS signature
+    # is the one registered with the operator, printed as 【…】 at the start of each text.
+    notify_in_app: bool = True
+    notify_sms: bool = True
+    sms_signature: str = Field(default="甘肃政务服务", min_length=2, max_length=12)
+    # Scheduled jobs: an asyncio task in each web worker runs the due ones every ``jobs_tick_seconds``
+    # (None: on in demo mode only; production runs ``longgov jobs run`` from a cron/systemd timer).
+    # A lease row per job keeps concurrent runners from running the same job twice.
+    jobs_in_process: bool | None = None
+    jobs_tick_seconds: int = Field(default=60, ge=5, le=3600)
+    # From this month on, a missing holiday notice for next year alerts the system administrators.
+    calendar_alert_from_month: int = Field(default=11, ge=1, le=12)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
@@ -64,6 +87,31 @@ class Settings(BaseSettings):
             if self.keys_dir is None:
                 msg = "生产模式必须设置 LONGGOV_KEYS_DIR（SM2/SM4 密钥目录）"
                 raise SettingsError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _check_object_storage(self) -> Settings:
+        if self.storage_backend != "s3":
+            return self
+        missing = [
+            f"LONGGOV_{name.upper()}"
+            for name, value in (
+                ("s3_endpoint_url", self.s3_endpoint_url),
+                ("s3_bucket", self.s3_bucket),
+                ("s3_access_key_id", self.s3_access_key_id),
+                ("s3_secret_access_key", self.s3_secret_access_key.get_secret_value()),
+            )
+            if not value
+        ]
+        if missing:
+            raise SettingsError(f"对象存储（LONGGOV_STORAGE_BACKEND=s3）必须设置 {'、'.join(missing)}")
+        if not self.s3_endpoint_url.startswith(("http://", "https://")):
+            raise SettingsError("LONGGOV_S3_ENDPOINT_URL 必须以 http:// 或 https:// 开头")
+        # Materials are personal data: in production they travel to the store over TLS only.
+        if self.mode == "production" and not self.s3_endpoint_url.startswith("https://"):
+            raise SettingsError("生产模式下 LONGGOV_S3_ENDPOINT_URL 必须使用 https://")
+        if self.s3_addressing_style == "virtual" and "." in self.s3_bucket:
+            raise SettingsError("虚拟主机式寻址（LONGGOV_S3_ADDRESSING_STYLE=virtual）的桶名不能含“.”，请改用 path")
         return self
 
     @property
@@ -95,6 +143,11 @@ class Settings(BaseSettings):
     def create_missing_keys(self) -> bool:
         """Only demo and test generate keys; production must be given them."""
         return self.mode != "production"
+
+    @property
+    def run_jobs_in_process(self) -> bool:
+        """Whether the web workers run the scheduled jobs themselves (default: demo mode only)."""
+        return self.jobs_in_process if self.jobs_in_process is not None else self.mode == "demo"
 
     @property
     def secure_cookies(self) -> bool:

@@ -16,6 +16,7 @@ from longgov.identity import services as identity
 from longgov.identity.codes import make_resident_id, make_uscc
 from longgov.identity.schemas import NewStaff
 from longgov.kernel.errors import Conflict
+from longgov.licences import demo as licences_demo
 from longgov.platform import ServiceContext
 from longgov.timelimits import services as timelimits
 
@@ -129,6 +130,8 @@ async def seed_demo(ctx: ServiceContext, *, persons: int = 36) -> tuple[list[Dem
     await catalog.seed_catalog(ctx)
     rng = random.Random(20241129)  # noqa: S311 - reproducible demo data, not security
     logins: list[DemoLogin] = []
+    holders: list[licences_demo.DemoPerson] = []
+    businesses: list[licences_demo.DemoEnterprise] = []
     for i in range(persons):
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         county = COUNTIES[i % len(COUNTIES)]
@@ -138,6 +141,7 @@ async def seed_demo(ctx: ServiceContext, *, persons: int = 36) -> tuple[list[Dem
         address = f"{identity.division_label(county)}{rng.choice(['滨河路', '东岗西路', '建设路', '民主街', '人民路'])}{rng.randint(1, 300)}号"
         with contextlib.suppress(Conflict):
             await identity.register_person(ctx, name=name, id_number=id_number, phone=phone, password=DEMO_PASSWORD, address=address)
+        holders.append(licences_demo.DemoPerson(name, id_number, county, address))
         if i < 3:  # noqa: PLR2004 - print a few, not all
             logins.append(DemoLogin("person", id_number, DEMO_PASSWORD, name, f"短信验证码（发往 {phone[:3]}****{phone[-4:]}，见 /demo/sms）"))
     for i, (name, county, industry) in enumerate(ENTERPRISES):
@@ -157,8 +161,10 @@ async def seed_demo(ctx: ServiceContext, *, persons: int = 36) -> tuple[list[Dem
                 password=DEMO_PASSWORD,
                 address=f"{identity.division_label(county)}工业园区{i + 1}号",
             )
+        businesses.append(licences_demo.DemoEnterprise(name, uscc, county, industry, legal, f"{identity.division_label(county)}工业园区{i + 1}号"))
         if i < 2:  # noqa: PLR2004
             logins.append(DemoLogin("enterprise", uscc, DEMO_PASSWORD, name, f"短信验证码（发往 {phone[:3]}****{phone[-4:]}，见 /demo/sms）"))
+    await licences_demo.seed_licences(ctx, holders, businesses)
     secrets: dict[str, str] = {}
     for username, display, org, roles in STAFF:
         try:

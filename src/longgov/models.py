@@ -10,6 +10,8 @@ def import_all_models() -> None:
     import longgov.documents.models  # noqa: PLC0415
     import longgov.evaluation.models  # noqa: PLC0415
     import longgov.identity.models  # noqa: PLC0415
+    import longgov.jobs.models  # noqa: PLC0415
+    import longgov.licences.models  # noqa: PLC0415
     import longgov.notify.models  # noqa: PLC0415
     import longgov.security.audit.models  # noqa: PLC0415
     import longgov.timelimits.models  # noqa: F401, PLC0415

@@ -1,7 +1,7 @@
 async def test_healthz_reports_database_kind(client, settings):
     r = await client.get("/healthz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "database": settings.database_kind}
+    assert r.json() == {"status": "ok", "database": settings.database_kind, "storage": "local"}
 
 
 async def test_livez_needs_no_database(client):

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from longgov.applications import casework, services
+from longgov.applications import casework, services, workbench
 from longgov.applications.schemas import (
     IDEMPOTENCY_KEY_PATTERN,
     ApplicationView,
+    AssignBody,
+    BatchBody,
+    ClaimBody,
     DraftUpdate,
+    InboxPage,
     MaterialView,
     NewApplication,
     ResubmitBody,
     StepBody,
+    Supervision,
 )
 from longgov.kernel.errors import ValidationFailed
 from longgov.security.permissions import Permission
@@ -117,28 +122,87 @@ def step_input(data: StepBody) -> casework.StepInput:
 
 
 class WorkbenchController(Controller):
-    """Staff casework: the inbox of ready tasks in scope, one case, completing a step."""
+    """Staff casework: the inbox of ready tasks in scope, one case, completing a step, claims, batches, the leader's view."""
 
     path = "/api/v1/applications/workbench"
     tags = ["办件"]  # noqa: RUF012
 
     @get("/inbox", operation_id="applicationsWorkbenchInbox", opt=require(Permission.ApplicationsCasesHandle))
-    async def inbox(self, ctx: Ctx) -> dict[str, Any]:
-        """Ready tasks of applications in the caller's scope and roles, least time left first."""
-        items = await casework.inbox(ctx)
-        return {"items": [i.model_dump(mode="json") for i in items], "total": len(items)}
+    async def inbox(
+        self,
+        ctx: Ctx,
+        page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
+        size: Annotated[int, QueryParameter(ge=1, le=100)] = workbench.PAGE_SIZE,
+        claim: Annotated[Literal["all", "mine", "unclaimed"], QueryParameter(description="全部 / 我认领的 / 未认领")] = "all",
+    ) -> InboxPage:
+        """Ready tasks of the caller's scope and roles, one page, earliest deadline first (no deadline yet: last, oldest first)."""
+        return await workbench.inbox(ctx, page=page, size=size, claim=claim)
+
+    @get("/supervision", operation_id="applicationsWorkbenchSupervision", opt=require(Permission.ApplicationsCasesSupervise))
+    async def supervision(self, ctx: Ctx) -> Supervision:
+        """部门负责人: open cases by status, claimed workload per staff member, due-soon/overdue counts and the overdue list."""
+        return await workbench.supervision(ctx)
+
+    @post("/batch", operation_id="applicationsWorkbenchBatch", opt=require(Permission.ApplicationsCasesHandle), status_code=200)
+    async def batch(self, ctx: Ctx, data: JSONBody[BatchBody]) -> dict[str, Any]:
+        """批量办理 (受理, 办结, 送达 only): each case completed on its own; the result of each (成功 / 失败 + reason)."""
+        results = await casework.batch_act(ctx, data.action, data.opinion, [(i.application_id, i.task) for i in data.items])
+        return {
+            "results": [r.model_dump(mode="json") for r in results],
+            "succeeded": sum(1 for r in results if r.ok),
+            "failed": sum(1 for r in results if not r.ok),
+        }
 
     @get("/{application_id:str}", operation_id="applicationsWorkbenchGet", opt=require(Permission.ApplicationsCasesHandle))
     async def get_case(self, ctx: Ctx, application_id: FromPath[str]) -> dict[str, Any]:
-        """One application in scope: materials, masked form, timeline, the caller's ready tasks (audited)."""
+        """One application in scope: materials, masked form, timeline, the caller's ready tasks and who holds them (audited)."""
         case = await casework.get_case(ctx, services.parse_id(application_id))
         return {
             "application": case.application.model_dump(mode="json"),
-            "tasks": [{"id": t.id, "name": t.name, "title": t.title, "roles": list(t.roles), "actions": list(t.actions)} for t in case.tasks],
+            "tasks": [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "title": t.title,
+                    "roles": list(t.roles),
+                    "actions": list(t.actions),
+                    "department": t.department,
+                    "claim": _claim_json(case.claims.get(t.id)),
+                }
+                for t in case.tasks
+            ],
             "time_limit": case.time_limit.model_dump(mode="json") if case.time_limit else None,
         }
 
     @post("/{application_id:str}/act", operation_id="applicationsWorkbenchAct", opt=require(Permission.ApplicationsCasesHandle))
     async def act(self, ctx: Ctx, application_id: FromPath[str], data: JSONBody[StepBody]) -> ApplicationView:
-        """Complete a ready task; 403 (audited) for a role or department that may not, 409 for a step not yet reached."""
+        """Complete a ready task; 403 (audited) for a role or department that may not, 409 for a step not yet reached or claimed by another."""
         return await casework.act(ctx, services.parse_id(application_id), step_input(data))
+
+    @post("/{application_id:str}/claim", operation_id="applicationsWorkbenchClaim", opt=require(Permission.ApplicationsCasesHandle), status_code=200)
+    async def claim(self, ctx: Ctx, application_id: FromPath[str], data: JSONBody[ClaimBody]) -> dict[str, Any]:
+        """认领 a ready task; 409 when someone else holds it."""
+        return _claim_json(await casework.claim(ctx, services.parse_id(application_id), data.task)) or {}
+
+    @post("/{application_id:str}/release", operation_id="applicationsWorkbenchRelease", opt=require(Permission.ApplicationsCasesHandle), status_code=200)
+    async def release(self, ctx: Ctx, application_id: FromPath[str], data: JSONBody[ClaimBody]) -> dict[str, Any]:
+        """退回 a claimed task to the pool (the claimer, or a department leader)."""
+        return _claim_json(await casework.release(ctx, services.parse_id(application_id), data.task)) or {}
+
+    @post("/{application_id:str}/assign", operation_id="applicationsWorkbenchAssign", opt=require(Permission.ApplicationsCasesSupervise), status_code=200)
+    async def assign(self, ctx: Ctx, application_id: FromPath[str], data: JSONBody[AssignBody]) -> dict[str, Any]:
+        """改派: a department leader hands a ready task to a staff member who may do it."""
+        return _claim_json(await casework.assign(ctx, services.parse_id(application_id), data.task, data.account_id)) or {}
+
+
+def _claim_json(claim: casework.TaskClaim | None) -> dict[str, Any] | None:
+    if claim is None:
+        return None
+    return {
+        "task_id": claim.task_id,
+        "task_name": claim.task_name,
+        "task_title": claim.task_title,
+        "claimed_by_id": str(claim.claimed_by_id) if claim.claimed_by_id else None,
+        "claimed_by_name": claim.claimed_by_name,
+        "claimed_at": claim.claimed_at.isoformat() if claim.claimed_at else None,
+    }

@@ -13,5 +13,6 @@ module = Module(
         NavEntry("citizen", "我的办件", "/citizen/applications", Perm.ApplicationsOwnRead, order=20),
         NavEntry("enterprise", "我的办件", "/enterprise/applications", Perm.ApplicationsOwnRead, order=20),
         NavEntry("workbench", "办件工作台", "/workbench/applications", Perm.ApplicationsCasesHandle, order=20),
+        NavEntry("workbench", "部门办件监督", "/workbench/supervision", Perm.ApplicationsCasesSupervise, order=21),
     ),
 )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from longgov.identity.schemas import StrictModel
+from longgov.kernel.events import DomainEvent
 
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,80}$"
 
@@ -111,6 +113,135 @@ class InboxEntry(BaseModel):
     actions: list[str]
     submitted_at: datetime | None
     time_limit: TimeLimitView | None = None
+    deadline: date | None = None
+    deadline_provisional: bool = False
+    department: str | None = None  # the co-reviewing department of a joint-review task
+    claimed_by_id: uuid.UUID | None = None
+    claimed_by_name: str | None = None
+    claimed_at: datetime | None = None
+    claimed_by_me: bool = False
+    batch_actions: list[str] = Field(default_factory=list)  # actions this task allows in 批量办理
+
+
+class InboxPage(BaseModel):
+    """One page of the inbox; ``total`` stops counting at ``total_cap`` (then ``total_capped``)."""
+
+    items: list[InboxEntry]
+    total: int
+    total_capped: bool
+    page: int
+    size: int
+    pages: int
+    claim_filter: str
+
+
+class TaskRef(StrictModel):
+    """One task of one application (the task's id, or its name when only one such task is ready)."""
+
+    application_id: uuid.UUID
+    task: str = Field(min_length=1, max_length=80)
+
+
+class ClaimBody(StrictModel):
+    """The task to claim or return."""
+
+    task: str = Field(min_length=1, max_length=80)
+
+
+class AssignBody(StrictModel):
+    """A department leader hands a task to a staff member (account id)."""
+
+    task: str = Field(min_length=1, max_length=80)
+    account_id: uuid.UUID
+
+
+class BatchBody(StrictModel):
+    """批量办理: one action with one opinion on several tasks (办结, 送达, 受理 only)."""
+
+    action: str = Field(min_length=1, max_length=40)
+    opinion: str = Field(min_length=1, max_length=2000)
+    items: list[TaskRef] = Field(min_length=1, max_length=100)
+
+
+class BatchItemResult(BaseModel):
+    """The outcome of one case of a batch: 成功, or 失败 with the reason."""
+
+    application_id: uuid.UUID
+    number: str | None
+    task: str
+    ok: bool
+    status: str | None = None
+    code: str | None = None
+    message: str
+
+
+class StatusCount(BaseModel):
+    """Open cases in one status."""
+
+    status: str
+    status_title: str
+    count: int
+
+
+class StaffWorkload(BaseModel):
+    """Tasks one staff member has claimed (and of those, overdue)."""
+
+    account_id: uuid.UUID
+    name: str
+    claimed: int
+    overdue: int
+
+
+class OrganisationLoad(BaseModel):
+    """One implementing organisation's open, due-soon and overdue cases."""
+
+    organisation_code: str
+    department_name: str
+    open: int
+    due_soon: int
+    overdue: int
+
+
+class OverdueCase(BaseModel):
+    """One case past its deadline (逾期办件)."""
+
+    application_id: uuid.UUID
+    number: str
+    item_name: str
+    organisation_code: str
+    department_name: str
+    status: str
+    status_title: str
+    deadline: date
+    working_days_overdue: int
+    provisional: bool
+
+
+class OverdueGroup(BaseModel):
+    """The overdue cases of one organisation."""
+
+    organisation_code: str
+    department_name: str
+    count: int
+    cases: list[OverdueCase]
+
+
+class Supervision(BaseModel):
+    """部门负责人 view of a department (or a wider region): workload and time limits, from stored deadlines."""
+
+    today: date
+    wide: bool  # a city or province leader (or one over every department): grouped by organisation
+    due_soon_before: date  # due soon: today ≤ deadline < this day (≤ 2 working days left)
+    open_total: int
+    by_status: list[StatusCount]
+    due_soon: int
+    overdue: int
+    paused: int
+    provisional: int
+    workload: list[StaffWorkload]
+    organisations: list[OrganisationLoad]
+    overdue_groups: list[OverdueGroup]
+    overdue_listed: int  # the list holds at most this many cases (the counts above are complete)
 
 
 class StepBody(StrictModel):
@@ -127,3 +258,26 @@ class ResubmitBody(StrictModel):
     """The applicant's note on resubmitting corrected materials."""
 
     note: str = Field(default="", max_length=2000)
+
+
+# --- domain events -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApplicationStepRecorded(DomainEvent):
+    """A step was appended to an application's timeline (``submitted``, or a workflow step like ``pre_check:accept``).
+
+    Published by ``services.submit`` and ``services.record_step``, delivered after commit.
+    ``details`` are the step's timeline details (``missing_items``, ``reason``, ``deadline`` …).
+    """
+
+    application_id: uuid.UUID
+    number: str
+    applicant_account_id: uuid.UUID
+    applicant_kind: str
+    item_name: str
+    department_name: str
+    step: str
+    title: str
+    status: str
+    details: dict[str, Any]

@@ -28,13 +28,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from longgov.applications import events, forms
+from longgov.applications import events, forms, tasks
 from longgov.applications.models import Application, ApplicationEvent, ApplicationMaterial, ApplicationNumberCounter
-from longgov.applications.schemas import ApplicationSummary, ApplicationView, EventView, MaterialView
+from longgov.applications.schemas import ApplicationStepRecorded, ApplicationSummary, ApplicationView, EventView, MaterialView
 from longgov.applications.storage import ObjectStorage, storage_for
 from longgov.catalog import services as catalog
 from longgov.catalog.schemas import ItemView
 from longgov.db import after_commit, utcnow
+from longgov.kernel import events as domain_events
 from longgov.kernel.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from longgov.platform import ServiceContext
 from longgov.security.audit.service import record
@@ -456,8 +457,9 @@ async def submit(ctx: ServiceContext, application_id: uuid.UUID, idempotency_key
         actor_department=application.department_name,
         details={"number": application.number},
     )
-    _start_process(application, item)
+    await _start_process(ctx, application, item)
     _audit(ctx, events.APPLICATION_SUBMITTED, application, item_version=application.item_version, process=item.content.process_type)
+    _announce(ctx, application, "submitted", "提交申请", {"number": application.number})
     return Submission(await _view(ctx, application, item), created=True)
 
 
@@ -470,12 +472,23 @@ def department_of(organisation_code: str) -> tuple[str, str | None]:
     return division, kind or None
 
 
-def _start_process(application: Application, item: ItemView) -> None:
-    """Start the item's BPMN process (即办件 instant, 承诺件 promised, 联审 joint_review); its state lives with the application."""
+def joint_reviewers(organisation_code: str, item: ItemView) -> list[str]:
+    """The departments that co-review (联审) a joint-review item: those its guide names, else its own department."""
+    own = department_of(organisation_code)[1] or "lead"
+    named = [d for d in item.content.co_reviewing_departments if d != own]
+    # An item version published before co-reviewers could be named keeps a review by its own department.
+    return named or [own]
+
+
+async def _start_process(ctx: ServiceContext, application: Application, item: ItemView) -> None:
+    """Start the item's BPMN process (即办件 instant, 承诺件 promised, 联审 joint_review); its state lives with the application.
+
+    The workbench's task rows and stored deadline follow in the same transaction (``tasks.sync``).
+    """
     process = item.content.process_type
     data: dict[str, Any] = {}
     if process == "joint_review":
-        data["departments"] = [department_of(application.organisation_code)[1] or "lead"]
+        data["departments"] = joint_reviewers(application.organisation_code, item)
     application.workflow_state = {
         "engine": engine.start(process, data),
         "process": process,
@@ -484,7 +497,10 @@ def _start_process(application: Application, item: ItemView) -> None:
         "clock_start": None,
         "working_days": item.content.promised_days,
         "deadline": None,
+        "deadline_provisional": False,
+        "departments": data.get("departments", []),
     }
+    await tasks.sync(ctx.session, application)
 
 
 async def lock_own(ctx: ServiceContext, application_id: uuid.UUID) -> Application:
@@ -522,6 +538,26 @@ async def record_step(
     _event(ctx, application, step, title, actor_role=actor_role, actor_department=actor_department, details=details)
     await ctx.session.flush()
     _audit(ctx, events.APPLICATION_STEP, application, step=step)
+    _announce(ctx, application, step, title, details or {})
+
+
+def _announce(ctx: ServiceContext, application: Application, step: str, title: str, details: dict[str, Any]) -> None:
+    """Publish the step for other modules (the applicant's notifications); delivered only after commit."""
+    domain_events.publish(
+        ctx,
+        ApplicationStepRecorded(
+            application_id=application.id,
+            number=application.number or "",
+            applicant_account_id=application.applicant_account_id,
+            applicant_kind=application.applicant_kind,
+            item_name=application.item_name,
+            department_name=application.department_name,
+            step=step,
+            title=title,
+            status=application.status,
+            details=dict(details),
+        ),
+    )
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -682,6 +718,21 @@ async def rating_context(ctx: ServiceContext, number: str) -> RatingContext:
         status=row.status,
         status_title=STATUS_TITLES.get(row.status, row.status),
     )
+
+
+# --- for the documents module ----------------------------------------------------------------
+
+
+async def is_mine(ctx: ServiceContext, application_id: uuid.UUID) -> bool:
+    """Whether an application belongs to the calling applicant account (person or enterprise); reads nothing personal.
+
+    The documents module asks this before handing an applicant the documents issued on the application.
+    """
+    actor = ctx.actor
+    if actor is None or actor.kind not in {"person", "enterprise"}:
+        return False
+    found = await ctx.session.execute(select(Application.id).where(Application.id == application_id, Application.applicant_account_id == actor.account_id))
+    return found.scalar_one_or_none() is not None
 
 
 # --- reduction metrics (R3.5) ------------------------------------------------------------------

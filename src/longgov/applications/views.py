@@ -9,9 +9,10 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from longgov.applications import casework, forms, services
+from longgov.applications import casework, forms, services, workbench
 from longgov.applications.api import read_upload
-from longgov.kernel.errors import AppError
+from longgov.applications.schemas import BatchItemResult
+from longgov.kernel.errors import AppError, ValidationFailed
 from longgov.kernel.registry import Portal
 from longgov.security.permissions import Permission
 from longgov.security.pii import mask_name
@@ -283,11 +284,89 @@ async def resubmit_page(request: Request[Any, Any, Any], ctx: Ctx, number: FromP
 
 # --- the staff workbench -----------------------------------------------------------------------
 
+_SUPERVISE = require(Permission.ApplicationsCasesSupervise)
+
+
+def _claim_filter(value: str | None) -> workbench.ClaimFilter:
+    return value if value in {"mine", "unclaimed"} else "all"  # type: ignore[return-value]
+
+
+async def _inbox_page(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    *,
+    page_no: int = 1,
+    claim: workbench.ClaimFilter = "all",
+    results: list[BatchItemResult] | None = None,
+    error: AppError | None = None,
+    message: str | None = None,
+) -> Template:
+    inbox = await workbench.inbox(ctx, page=page_no, claim=claim)
+    return page(
+        request,
+        "applications/workbench_inbox.html",
+        "workbench",
+        status_code=error.status_code if error else 200,
+        inbox=inbox,
+        items=inbox.items,
+        filters=workbench.CLAIM_FILTERS,
+        batch_actions={a: casework.ACTION_TITLES[a] for a in casework.BATCH_ACTIONS},
+        results=results,
+        error=error,
+        message=message,
+        supervisor=ctx.actor is not None and ctx.actor.has(Permission.ApplicationsCasesSupervise),
+    )
+
 
 @get("/workbench/applications", operation_id="pageWorkbenchInbox", opt=_HANDLE, include_in_schema=False)
-async def inbox_page(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
-    """待办: ready tasks in the staff member's scope and roles, least time left first."""
-    return page(request, "applications/workbench_inbox.html", "workbench", items=await casework.inbox(ctx))
+async def inbox_page(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    page_no: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    claim: Annotated[str | None, QueryParameter(max_length=12)] = None,
+) -> Template:
+    """待办: ready tasks in the staff member's scope and roles, earliest deadline first, 20 a page; 全部 / 我认领的 / 未认领."""
+    return await _inbox_page(request, ctx, page_no=page_no, claim=_claim_filter(claim))
+
+
+def _back(posted: dict[str, str]) -> str:
+    """Where a claim or batch form returns to: the inbox filter and page it was posted from."""
+    claim = _claim_filter(posted.get("claim"))
+    page_no = posted.get("page", "1")
+    page_no = page_no if page_no.isdigit() and 0 < len(page_no) <= 5 else "1"  # noqa: PLR2004
+    return f"/workbench/applications?claim={claim}&page={page_no}"
+
+
+@post("/workbench/applications/batch", operation_id="pageWorkbenchBatch", opt=_HANDLE, include_in_schema=False)
+async def batch_page(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+    """批量办理 from the inbox's checkboxes: one action and opinion, the result of each case shown above the inbox."""
+    form = await request.form()
+    posted = {k: v for k, v in form.items() if isinstance(v, str)}
+    picked: list[tuple[uuid.UUID, str]] = []
+    for value in form.getall("pick", []):
+        application_id, _, task = str(value).partition(":")
+        try:
+            picked.append((uuid.UUID(application_id), task[:80]))
+        except ValueError:
+            continue
+    claim = _claim_filter(posted.get("claim"))
+    if not picked:
+        error = ValidationFailed("请先勾选要批量办理的办件", code="nothing_selected")
+        return await _inbox_page(request, ctx, claim=claim, error=error)
+    try:
+        results = await casework.batch_act(ctx, posted.get("action", "")[:40], posted.get("opinion", "")[:2000], picked[:100])
+    except AppError as error:
+        await ctx.session.rollback()
+        return await _inbox_page(request, ctx, claim=claim, error=error)
+    done = sum(1 for r in results if r.ok)
+    return await _inbox_page(request, ctx, claim=claim, results=results, message=f"批量办理完成：成功 {done} 件，失败 {len(results) - done} 件")
+
+
+@get("/workbench/supervision", operation_id="pageWorkbenchSupervision", opt=_SUPERVISE, include_in_schema=False)
+async def supervision_page(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+    """部门负责人: the department's (or region's) open cases, workload, due-soon and overdue cases."""
+    view = await workbench.supervision(ctx)
+    return page(request, "applications/workbench_supervision.html", "workbench", view=view, wide=view.wide)
 
 
 async def _case_page(
@@ -304,6 +383,9 @@ async def _case_page(
         application=application,
         applicant_name=mask_name(application.applicant_name) if application.applicant_kind == "person" else application.applicant_name,
         tasks=case.tasks,
+        claims=case.claims,
+        supervisor=case.supervisor,
+        me=ctx.actor.account_id if ctx.actor else None,
         limit=case.time_limit,
         fields=forms.fields_of(definition),
         action_titles=casework.ACTION_TITLES,
@@ -341,6 +423,22 @@ async def act_page(request: Request[Any, Any, Any], ctx: Ctx, application_id: Fr
     return redirect(f"/workbench/applications/{target}")
 
 
+@post("/workbench/applications/{application_id:str}/claim", operation_id="pageWorkbenchClaim", opt=_HANDLE, include_in_schema=False)
+async def claim_page(request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> Response[Any]:
+    """认领 from the inbox or the case page; back to where it was posted from."""
+    posted = await _posted(request)
+    await casework.claim(ctx, services.parse_id(application_id), posted.get("task", "")[:80])
+    return redirect(_back(posted) if posted.get("from") == "inbox" else f"/workbench/applications/{application_id}")
+
+
+@post("/workbench/applications/{application_id:str}/release", operation_id="pageWorkbenchRelease", opt=_HANDLE, include_in_schema=False)
+async def release_page(request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> Response[Any]:
+    """退回 a claimed task to the pool (the claimer, or a department leader)."""
+    posted = await _posted(request)
+    await casework.release(ctx, services.parse_id(application_id), posted.get("task", "")[:80])
+    return redirect(_back(posted) if posted.get("from") == "inbox" else f"/workbench/applications/{application_id}")
+
+
 route_handlers = [
     new_page,
     create_page,
@@ -353,6 +451,10 @@ route_handlers = [
     correction_upload_page,
     resubmit_page,
     inbox_page,
+    batch_page,
+    supervision_page,
     case_page,
     act_page,
+    claim_page,
+    release_page,
 ]

@@ -39,6 +39,8 @@ ITEM_COLUMNS = (
     "办理结果",
     "备注",
 )
+# An optional last column (workbooks exported before it existed still import): 联审 co-reviewing department kinds.
+CO_REVIEWERS_COLUMN = "联审部门"
 MATERIAL_COLUMNS = ("实施编码", "材料名称", "材料形式", "份数", "是否必需", "可免提交", "说明")
 _CHANNEL_BY_TITLE = {v: k for k, v in CHANNEL_TITLES.items()}
 _PROCESS_BY_TITLE = {v: k for k, v in PROCESS_TITLES.items()}
@@ -79,7 +81,7 @@ def write_workbook(items: list[ItemView]) -> bytes:
     sheet = book.active
     assert sheet is not None  # noqa: S101 - a new workbook has one sheet
     sheet.title = ITEM_SHEET
-    sheet.append(ITEM_COLUMNS)
+    sheet.append((*ITEM_COLUMNS, CO_REVIEWERS_COLUMN))
     materials = book.create_sheet(MATERIAL_SHEET)
     materials.append(MATERIAL_COLUMNS)
     for item in items:
@@ -105,6 +107,7 @@ def write_workbook(items: list[ItemView]) -> bytes:
                 c.summary,
                 c.result,
                 c.note,
+                "、".join(c.co_reviewing_departments),
             ]
         )
         for m in c.materials:
@@ -206,7 +209,7 @@ def read_workbook(data: bytes) -> ParsedWorkbook:  # noqa: C901, PLR0912, PLR091
         materials.setdefault(code, []).append(material)
     seen: set[str] = set()
     for number, raw in enumerate(item_rows[1:], start=2):
-        values = list(raw) + [None] * (len(ITEM_COLUMNS) - len(raw))
+        values = list(raw) + [None] * (len(ITEM_COLUMNS) + 1 - len(raw))
         if not any(_text(v) for v in values):
             continue
         errors = []
@@ -246,6 +249,7 @@ def read_workbook(data: bytes) -> ParsedWorkbook:  # noqa: C901, PLR0912, PLR091
             "summary": _text(values[16]),
             "result": _text(values[17]),
             "note": _text(values[18]),
+            "co_reviewing_departments": _split(values[19]),
         }
         content = None
         try:

@@ -69,6 +69,8 @@ class ItemContent(StrictModel):
     channels: list[Channel] = Field(default_factory=list, max_length=5)
     visits: int = Field(default=0, ge=0, le=10)
     process_type: ProcessType = "promised"
+    # 联审: the department kinds (identity.departments) that review in parallel with the lead department.
+    co_reviewing_departments: list[str] = Field(default_factory=list, max_length=10)
     aliases: list[str] = Field(default_factory=list, max_length=40)
     keywords: list[str] = Field(default_factory=list, max_length=60)
     summary: str = Field(default="", max_length=1000)
@@ -79,6 +81,23 @@ class ItemContent(StrictModel):
     def _promise_within_law(self) -> Self:
         if self.promised_days > self.statutory_days:
             msg = "承诺时限不得超过法定时限"
+            raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _known_co_reviewers(self) -> Self:
+        if self.co_reviewing_departments and self.process_type != "joint_review":
+            msg = "只有联审件可以指定联审部门"
+            raise ValueError(msg)
+        from longgov.identity import services as identity  # noqa: PLC0415 - only items naming co-reviewers need the department kinds
+
+        known = identity.department_kind_keys()
+        unknown = [d for d in self.co_reviewing_departments if d not in known]
+        if unknown:
+            msg = f"未知的联审部门：{'、'.join(unknown)}"
+            raise ValueError(msg)
+        if len(set(self.co_reviewing_departments)) != len(self.co_reviewing_departments):
+            msg = "联审部门不得重复"
             raise ValueError(msg)
         return self
 

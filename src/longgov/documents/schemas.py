@@ -112,7 +112,8 @@ class DocumentView(BaseModel):
     size_bytes: int
     pdf_sm3: str
     verify_path: str
-    download_path: str
+    download_path: str  # staff in the issuing region
+    pdf_path: str  # the applicant it was issued to, or staff in the issuing region
 
 
 class VerificationView(BaseModel):

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
+from longgov.applications import services as applications
 from longgov.db import utcnow
 from longgov.documents import events, numbering
 from longgov.documents.fonts import fonts_for
@@ -59,6 +60,11 @@ def public_base_url(ctx: ServiceContext) -> str:
 def verify_path(document_id: uuid.UUID, code: str) -> str:
     """The verification page of a document."""
     return f"/verify/documents/{document_id}?c={code}"
+
+
+def pdf_path(document_id: uuid.UUID) -> str:
+    """The PDF for the applicant it was issued to, or staff in the issuing region."""
+    return f"/api/v1/documents/{document_id}/pdf"
 
 
 def signer_key_id(public_key: bytes) -> str:
@@ -109,6 +115,7 @@ def _view(ctx: ServiceContext, doc: Document) -> DocumentView:
         pdf_sm3=doc.pdf_sm3,
         verify_path=verify_path(doc.id, check_code(ctx, doc.id)),
         download_path=f"/api/v1/documents/{doc.id}.pdf",
+        pdf_path=pdf_path(doc.id),
     )
 
 
@@ -265,15 +272,23 @@ async def verify_document(ctx: ServiceContext, document_ref: str, code: str | No
     )
 
 
-# --- staff access -------------------------------------------------------------------------------
+# --- staff and applicant access -----------------------------------------------------------------
 
 
 def _may_read(ctx: ServiceContext, doc: Document) -> bool:
-    """Staff in the issuing organisation's region (the applicant's own access comes with applications)."""
+    """Staff in the issuing organisation's region."""
     actor = ctx.actor
     if actor is None or not actor.has(Permission.WorkbenchHomeRead) or actor.kind != "staff":
         return False
     return in_division(doc.division_code, actor.scope_division)
+
+
+async def _is_applicant_of(ctx: ServiceContext, doc: Document) -> bool:
+    """The person or enterprise account that filed the application the document was issued on."""
+    actor = ctx.actor
+    if actor is None or actor.kind not in {"person", "enterprise"} or not actor.has(Permission.ApplicationsOwnRead):
+        return False
+    return doc.application_id is not None and await applications.is_mine(ctx, doc.application_id)
 
 
 async def _readable(ctx: ServiceContext, document_ref: str, *, with_pdf: bool) -> Document:
@@ -294,9 +309,8 @@ async def get_document(ctx: ServiceContext, document_ref: str) -> DocumentView:
     return _view(ctx, doc)
 
 
-async def download_document(ctx: ServiceContext, document_ref: str) -> tuple[DocumentView, bytes]:
-    """The PDF bytes for staff in scope; refuses bytes that no longer match their signature."""
-    doc = await _readable(ctx, document_ref, with_pdf=True)
+def _signed_bytes(ctx: ServiceContext, doc: Document, reader: str) -> tuple[DocumentView, bytes]:
+    """The stored PDF once its signature still holds; the download (or the refusal) is audited."""
     if not signature_valid(ctx, doc, doc.pdf):
         record(
             ctx.session,
@@ -306,9 +320,11 @@ async def download_document(ctx: ServiceContext, document_ref: str) -> tuple[Doc
             subject_type="document",
             subject_id=doc.id,
             result="failure",
-            details={"reason": "signature"},
+            details={"reason": "signature", "as": reader},
         )
-        raise PermissionDenied("文书签名校验失败，已停止下载，请联系系统管理员", code="document_tampered")
+        error = PermissionDenied("文书签名校验失败，已停止下载，请联系系统管理员", code="document_tampered")
+        error.keep_changes = True  # the refused download stays on record
+        raise error
     record(
         ctx.session,
         events.DOCUMENT_DOWNLOADED,
@@ -316,6 +332,46 @@ async def download_document(ctx: ServiceContext, document_ref: str) -> tuple[Doc
         meta=ctx.meta,
         subject_type="document",
         subject_id=doc.id,
-        details={"number": doc.number, "pdf_sm3": doc.pdf_sm3},
+        details={"number": doc.number, "pdf_sm3": doc.pdf_sm3, "as": reader},
     )
     return _view(ctx, doc), doc.pdf
+
+
+async def download_document(ctx: ServiceContext, document_ref: str) -> tuple[DocumentView, bytes]:
+    """The PDF bytes for staff in scope; refuses bytes that no longer match their signature."""
+    doc = await _readable(ctx, document_ref, with_pdf=True)
+    return _signed_bytes(ctx, doc, "staff")
+
+
+async def download_pdf(ctx: ServiceContext, document_ref: str) -> tuple[DocumentView, bytes]:
+    """The PDF for the applicant the document was issued to, or for staff in the issuing region.
+
+    Anyone else gets 404, as if the document did not exist; an applicant's attempt on someone
+    else's document is still audited (``result=failure``).
+    """
+    document_id = parse_document_id(document_ref)
+    doc = await _load(ctx, document_id, with_pdf=True) if document_id else None
+    if doc is None:
+        raise NotFound("文书不存在", code="document_not_found")
+    if _may_read(ctx, doc):
+        return _signed_bytes(ctx, doc, "staff")
+    if await _is_applicant_of(ctx, doc):
+        return _signed_bytes(ctx, doc, "applicant")
+    record(
+        ctx.session,
+        events.DOCUMENT_DOWNLOADED,
+        actor=ctx.actor,
+        meta=ctx.meta,
+        subject_type="document",
+        subject_id=doc.id,
+        result="failure",
+        details={"reason": "out_of_scope" if ctx.actor is not None and ctx.actor.kind == "staff" else "not_addressee"},
+    )
+    error = NotFound("文书不存在", code="document_not_found")
+    error.keep_changes = True
+    raise error
+
+
+def pdf_filename(view: DocumentView) -> str:
+    """What a saved copy is called: 准予行政许可决定书-<申请编号>.pdf."""
+    return f"{view.kind_title}-{view.application_number}.pdf"

@@ -8,7 +8,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from longgov.evaluation import services
-from longgov.evaluation.schemas import RatingInput, RatingState, RatingView, RectificationResult, RectificationView, StatsView
+from longgov.evaluation.schemas import PhoneRevisitInput, RatingInput, RatingState, RatingView, RectificationResult, RectificationView, StatsView
 from longgov.security.permissions import Permission
 from longgov.security.policy import require
 from longgov.web.deps import Ctx
@@ -51,6 +51,11 @@ class EvaluationController(Controller):
     async def complete(self, ctx: Ctx, rectification_id: FromPath[str], data: JSONBody[RectificationResult]) -> RectificationView:
         """The department leader's rectification result."""
         return await services.complete_rectification(ctx, services.parse_id(rectification_id), data.result)
+
+    @post("/rectifications/{rectification_id:str}/phone-revisit", operation_id="evaluationPhoneRevisit", opt=_HANDLE, status_code=201)
+    async def phone_revisit(self, ctx: Ctx, rectification_id: FromPath[str], data: JSONBody[PhoneRevisitInput]) -> RectificationView:
+        """电话回访: record the applicant's answer given by phone, once the rectification is done."""
+        return await services.record_phone_revisit(ctx, services.parse_id(rectification_id), data)
 
     @get("/stats", operation_id="evaluationStats", opt=_READ)
     async def stats(self, ctx: Ctx, by: FromQuery[Literal["item", "department"]] = "item") -> StatsView:

@@ -51,3 +51,8 @@ class Rectification(UUIDPrimaryKey, Timestamps, ModelBase):
     revisit_score: Mapped[int | None] = mapped_column(Integer)
     revisit_comment: Mapped[str | None] = mapped_column(Text)
     revisited_at: Mapped[datetime | None]
+    # 回访 answered online by the applicant, or by phone and recorded by a staff member (who is kept).
+    revisit_channel: Mapped[str | None] = mapped_column(String(12))  # online | phone
+    revisit_recorded_by: Mapped[str | None] = mapped_column(String(200))
+    # The China date of the last deadline reminder, so the reminder job sends at most one a day.
+    last_reminded_on: Mapped[date | None]

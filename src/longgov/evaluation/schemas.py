@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCORE_TITLES: dict[int, str] = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 RECTIFICATION_STATUS_TITLES: dict[str, str] = {"open": "待整改", "rectified": "已整改，待回访", "revisited": "已回访"}
+REVISIT_CHANNEL_TITLES: dict[str, str] = {"online": "网上回访", "phone": "电话回访"}
 
 
 class StrictModel(BaseModel):
@@ -29,6 +30,13 @@ class RectificationResult(StrictModel):
     """The department leader's rectification result."""
 
     result: str = Field(min_length=1, max_length=2000)
+
+
+class PhoneRevisitInput(StrictModel):
+    """电话回访: the applicant's satisfaction (1–5) as answered by phone, and what was said."""
+
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)
 
 
 class RectificationView(BaseModel):
@@ -52,6 +60,9 @@ class RectificationView(BaseModel):
     revisit_score: int | None
     revisit_comment: str | None
     revisited_at: datetime | None
+    revisit_channel: str | None = None
+    revisit_channel_title: str | None = None
+    revisit_recorded_by: str | None = None
 
 
 class RatingView(BaseModel):

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -22,7 +23,9 @@ from longgov.evaluation import events
 from longgov.evaluation.models import Rating, Rectification
 from longgov.evaluation.schemas import (
     RECTIFICATION_STATUS_TITLES,
+    REVISIT_CHANNEL_TITLES,
     SCORE_TITLES,
+    PhoneRevisitInput,
     RatingInput,
     RatingState,
     RatingView,
@@ -30,9 +33,13 @@ from longgov.evaluation.schemas import (
     StatsRow,
     StatsView,
 )
+from longgov.identity import services as identity
 from longgov.kernel.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from longgov.notify import services as notify
+from longgov.notify.schemas import Notification
 from longgov.platform import ServiceContext
 from longgov.security.audit.service import record
+from longgov.security.permissions import Permission
 from longgov.security.principal import Principal
 from longgov.security.scope import division_prefix
 from longgov.timelimits import services as timelimits
@@ -42,6 +49,7 @@ BAD_SCORE = 2  # 2 不满意 and 1 非常不满意 open a rectification
 SATISFIED_SCORE = 4  # 4 满意 and 5 非常满意 count as satisfied
 RECTIFICATION_WORKING_DAYS = 5
 OPEN, RECTIFIED, REVISITED = "open", "rectified", "revisited"
+ONLINE, PHONE = "online", "phone"
 DONE = (RECTIFIED, REVISITED)
 
 
@@ -93,6 +101,9 @@ def _rectification_view(row: Rectification, rating: Rating) -> RectificationView
         revisit_score=row.revisit_score,
         revisit_comment=row.revisit_comment,
         revisited_at=row.revisited_at,
+        revisit_channel=row.revisit_channel,
+        revisit_channel_title=REVISIT_CHANNEL_TITLES.get(row.revisit_channel or "", None),
+        revisit_recorded_by=row.revisit_recorded_by,
     )
 
 
@@ -207,8 +218,9 @@ async def revisit(ctx: ServiceContext, number: str, data: RatingInput) -> Rating
     rectification.revisit_score = data.score
     rectification.revisit_comment = data.comment or None
     rectification.revisited_at = utcnow()
+    rectification.revisit_channel = ONLINE
     await ctx.session.flush()
-    _audit(ctx, events.REVISIT_RECORDED, "rectification", rectification.id, application_number=application.number, score=data.score)
+    _audit(ctx, events.REVISIT_RECORDED, "rectification", rectification.id, application_number=application.number, score=data.score, channel=ONLINE)
     return _rating_view(rating, rectification)
 
 
@@ -264,6 +276,90 @@ async def complete_rectification(ctx: ServiceContext, rectification_id: uuid.UUI
         ctx, events.RECTIFICATION_COMPLETED, "rectification", row.id, application_number=row.application_number, overdue=row.deadline < timelimits.china_today()
     )
     return _rectification_view(row, rating)
+
+
+async def record_phone_revisit(ctx: ServiceContext, rectification_id: uuid.UUID, data: PhoneRevisitInput) -> RectificationView:
+    """电话回访: a staff member of the department records the applicant's answer given by phone (audited)."""
+    actor = _staff(ctx)
+    found = (
+        (
+            await ctx.session.execute(
+                select(Rectification, Rating).join(Rating, Rating.id == Rectification.rating_id).where(Rectification.id == rectification_id).with_for_update()
+            )
+        )
+        .tuples()
+        .one_or_none()
+    )
+    if found is None or not _in_scope(actor, found[0].organisation_code):
+        raise NotFound("未找到该整改任务", code="rectification_not_found")
+    row, rating = found
+    if row.status != RECTIFIED:
+        message = "部门整改完成后才能回访" if row.status == OPEN else "该整改已回访"
+        raise Conflict(message, code="revisit_not_open", details={"status": RECTIFICATION_STATUS_TITLES[row.status]})
+    row.status = REVISITED
+    row.revisit_score = data.score
+    row.revisit_comment = data.comment or None
+    row.revisited_at = utcnow()
+    row.revisit_channel = PHONE
+    row.revisit_recorded_by = actor.display_name
+    await ctx.session.flush()
+    _audit(ctx, events.REVISIT_RECORDED, "rectification", row.id, application_number=row.application_number, score=data.score, channel=PHONE)
+    return _rectification_view(row, rating)
+
+
+# --- deadline reminders (a scheduled job) ------------------------------------------------------
+
+
+def _reminder_title(deadline: date, today: date) -> str:
+    if deadline < today:
+        return f"整改已逾期{(today - deadline).days}天"
+    return "整改今日到期" if deadline == today else "整改明日到期"
+
+
+async def remind_rectification_deadlines(ctx: ServiceContext) -> str:
+    """Job: open rectifications overdue or due by tomorrow remind the department leaders in scope (in-app), once a day each.
+
+    ``last_reminded_on`` skips rectifications already reminded today; the notices' de-duplication key
+    (rectification and China date) keeps a second concurrent run from repeating them.
+    """
+    today = timelimits.china_today()
+    due = (
+        await ctx.session.execute(
+            select(Rectification)
+            .where(
+                Rectification.status == OPEN,
+                Rectification.deadline <= today + timedelta(days=1),
+                or_(Rectification.last_reminded_on.is_(None), Rectification.last_reminded_on < today),
+            )
+            .order_by(Rectification.deadline, Rectification.id)
+        )
+    ).scalars()
+    rows = list(due)
+    if not rows:
+        return "没有需要提醒的整改"
+    leaders = await identity.staff_holding(ctx, Permission.EvaluationRectificationsHandle)
+    sent = 0
+    for row in rows:
+        title = _reminder_title(row.deadline, today)
+        body = (
+            f"办件{row.application_number}（{row.item_name}）收到差评，{row.department_name}的整改期限为"
+            f"{row.deadline.year}年{row.deadline.month}月{row.deadline.day}日。请尽快整改并填写整改结果，整改后将回访申请人。"
+        )
+        for leader in leaders:
+            if not _in_scope(leader, row.organisation_code):
+                continue
+            notice = Notification(
+                recipient_account_id=leader.account_id,
+                category="rectification",
+                title=title,
+                body=body,
+                link="/workbench/rectifications",
+                dedupe_key=f"rectification:{row.id}:{today.isoformat()}",
+            )
+            sent += int((await notify.send(ctx, notice)).in_app)
+        row.last_reminded_on = today
+    await ctx.session.flush()
+    return f"提醒整改 {len(rows)} 件，发送站内消息 {sent} 条"
 
 
 # --- statistics --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from litestar.response import Template
 from pydantic import ValidationError
 
 from longgov.evaluation import services
-from longgov.evaluation.schemas import SCORE_TITLES, RatingInput
+from longgov.evaluation.schemas import SCORE_TITLES, PhoneRevisitInput, RatingInput
 from longgov.kernel.errors import AppError, ValidationFailed
 from longgov.kernel.registry import Portal
 from longgov.security.permissions import Permission
@@ -129,10 +129,31 @@ async def rectification_complete_page(request: Request[Any, Any, Any], ctx: Ctx,
     return redirect("/workbench/rectifications")
 
 
+@post(
+    "/workbench/rectifications/{rectification_id:str}/phone-revisit",
+    operation_id="pageEvaluationPhoneRevisit",
+    opt=_HANDLE,
+    include_in_schema=False,
+)
+async def phone_revisit_page(request: Request[Any, Any, Any], ctx: Ctx, rectification_id: FromPath[str]) -> Response[Any] | Template:
+    """电话回访: the applicant's answer given by phone, recorded by the department."""
+    target = services.parse_id(rectification_id)
+    posted = await _posted(request)
+    try:
+        rating = _rating_input(posted)
+        await services.record_phone_revisit(ctx, target, PhoneRevisitInput(score=rating.score, comment=rating.comment))
+    except AppError as error:
+        if error.status_code == 404:  # noqa: PLR2004
+            raise
+        await ctx.session.rollback()
+        return await _rectifications(request, ctx, error=error)
+    return redirect("/workbench/rectifications")
+
+
 @get("/workbench/ratings", operation_id="pageEvaluationStats", opt=_READ, include_in_schema=False)
 async def stats_page(request: Request[Any, Any, Any], ctx: Ctx, by: FromQuery[Literal["item", "department"]] = "item") -> Template:
     """好差评统计: per item or per department."""
     return page(request, "evaluation/stats.html", "workbench", stats=await services.stats(ctx, by))
 
 
-route_handlers = [rate_page, rate_submit_page, rectifications_page, rectification_complete_page, stats_page]
+route_handlers = [rate_page, rate_submit_page, rectifications_page, rectification_complete_page, phone_revisit_page, stats_page]

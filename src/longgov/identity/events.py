@@ -2,6 +2,7 @@
 
 ACCOUNT_LOCKED = "identity:account:locked"
 ACCOUNT_UNLOCKED = "identity:account:unlock"
+CONTACT_READ = "identity:contact:read"
 ENTERPRISE_REGISTERED = "identity:enterprise:register"
 LOGIN_FAILED = "identity:session:login-failed"
 LOGIN_PASSWORD_OK = "identity:session:password-ok"  # noqa: S105 - an audit tag, not a password

@@ -68,6 +68,7 @@ from longgov.platform import ServiceContext
 from longgov.security.audit.service import record
 from longgov.security.crypto import sm3_hex
 from longgov.security.permissions import (
+    ROLE_PERMISSIONS,
     SEPARATED_ADMIN_ROLES,
     STAFF_ROLES,
     Permission,
@@ -1048,3 +1049,46 @@ async def demo_totp_secret(ctx: ServiceContext, username: str) -> str:
     if account is None or account.totp_secret_cipher is None:
         raise NotFound("工作人员账号不存在", code="account_not_found")
     return ctx.codec.decrypt("totp", account.totp_secret_cipher)
+
+
+# --- for notifications -----------------------------------------------------------------------
+
+
+async def notification_phone(ctx: ServiceContext, account_id: uuid.UUID) -> str | None:
+    """The decrypted mobile number of a person or enterprise account, for an SMS notice; None for staff or no account.
+
+    Called by the notifier as the system (no actor): audited as a personal-data read with its purpose.
+    """
+    account = await ctx.session.get(Account, account_id)
+    if account is None or account.kind not in {"person", "enterprise"}:
+        return None
+    try:
+        phone, _ = await _account_phone(ctx, account)
+    except NotFound:
+        return None
+    record(
+        ctx.session,
+        events.CONTACT_READ,
+        actor=ctx.actor,
+        meta=ctx.meta,
+        subject_type=account.kind,
+        subject_id=account.person_id or account.enterprise_id,
+        details={"field": "phone", "purpose": "notification"},
+    )
+    return phone
+
+
+async def staff_holding(ctx: ServiceContext, permission: Permission) -> list[Principal]:
+    """Active staff accounts whose roles grant ``permission``, as principals (roles and data scope), for addressing notices."""
+    roles = [str(role) for role, granted in ROLE_PERMISSIONS.items() if permission in granted and role in STAFF_ROLES]
+    query = (
+        select(Account)
+        .where(Account.kind == "staff", Account.is_active.is_(True), Account.id.in_(select(StaffRole.account_id).where(StaffRole.role.in_(roles))))
+        .order_by(Account.created_at, Account.id)
+    )
+    return [await principal_for_account(ctx.session, account) for account in (await ctx.session.execute(query)).scalars()]
+
+
+def department_kind_keys() -> frozenset[str]:
+    """Keys of the usual department kinds (``market_regulation``, ``housing`` …), for other modules to validate against."""
+    return frozenset(kind.key for kind in DEPARTMENT_KINDS)

@@ -8,6 +8,9 @@ from typing import Literal
 
 from litestar.types import ControllerRouterHandler
 
+from longgov.kernel.events import Subscription
+from longgov.kernel.jobs import Job
+
 Portal = Literal["citizen", "enterprise", "workbench", "admin"]
 
 
@@ -25,12 +28,14 @@ class NavEntry:
 
 @dataclass(frozen=True)
 class Module:
-    """A domain module's registration: routes (API and pages) and navigation."""
+    """A domain module's registration: routes (API and pages), navigation, event subscriptions and scheduled jobs."""
 
     name: str
     title: str
     route_handlers: Sequence[ControllerRouterHandler] = ()
     nav: Sequence[NavEntry] = field(default_factory=tuple)
+    subscriptions: Sequence[Subscription] = field(default_factory=tuple)
+    jobs: Sequence[Job] = field(default_factory=tuple)
 
 
 def nav_for(modules: Sequence[Module], portal: Portal, permissions: frozenset[str]) -> list[NavEntry]:

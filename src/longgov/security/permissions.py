@@ -11,6 +11,7 @@ class Permission(StrEnum):
     AdminAccountsManage = "admin:accounts:manage"
     AdminOrganisationsRead = "admin:organisations:read"
     ApplicationsCasesHandle = "applications:cases:handle"
+    ApplicationsCasesSupervise = "applications:cases:supervise"
     ApplicationsOwnRead = "applications:own:read"
     ApplicationsOwnSubmit = "applications:own:submit"
     AuditChainVerify = "audit:chain:verify"
@@ -25,6 +26,10 @@ class Permission(StrEnum):
     EvaluationRectificationsHandle = "evaluation:rectifications:handle"
     IdentityPersonsRead = "identity:persons:read"
     IdentityPiiUnmask = "identity:pii:unmask"
+    LicencesIssuedManage = "licences:issued:manage"
+    LicencesIssuedRead = "licences:issued:read"
+    LicencesOwnRead = "licences:own:read"
+    LicencesRegisterImport = "licences:register:import"
     SecurityAccountsUnlock = "security:accounts:unlock"
     SecurityRolesAssign = "security:roles:assign"
     WorkbenchHomeRead = "workbench:home:read"
@@ -65,19 +70,25 @@ _P = Permission
 _STAFF_BASE = {_P.WorkbenchHomeRead}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.Person: frozenset({_P.ApplicationsOwnRead, _P.ApplicationsOwnSubmit, _P.CitizenProfileRead, _P.EvaluationOwnRate}),
-    Role.Enterprise: frozenset({_P.ApplicationsOwnRead, _P.ApplicationsOwnSubmit, _P.EnterpriseProfileRead, _P.EvaluationOwnRate}),
-    Role.CounterStaff: frozenset(_STAFF_BASE | {_P.ApplicationsCasesHandle, _P.EvaluationRatingsRead, _P.IdentityPersonsRead}),
-    Role.Approver: frozenset(_STAFF_BASE | {_P.ApplicationsCasesHandle, _P.EvaluationRatingsRead, _P.IdentityPersonsRead}),
+    Role.Person: frozenset({_P.ApplicationsOwnRead, _P.ApplicationsOwnSubmit, _P.CitizenProfileRead, _P.EvaluationOwnRate, _P.LicencesOwnRead}),
+    Role.Enterprise: frozenset({_P.ApplicationsOwnRead, _P.ApplicationsOwnSubmit, _P.EnterpriseProfileRead, _P.EvaluationOwnRate, _P.LicencesOwnRead}),
+    Role.CounterStaff: frozenset(_STAFF_BASE | {_P.ApplicationsCasesHandle, _P.EvaluationRatingsRead, _P.IdentityPersonsRead, _P.LicencesIssuedRead}),
+    Role.Approver: frozenset(
+        _STAFF_BASE | {_P.ApplicationsCasesHandle, _P.EvaluationRatingsRead, _P.IdentityPersonsRead, _P.LicencesIssuedManage, _P.LicencesIssuedRead}
+    ),
     Role.DepartmentLeader: frozenset(
         _STAFF_BASE
         | {
             _P.ApplicationsCasesHandle,
+            _P.ApplicationsCasesSupervise,
             _P.CatalogItemsManage,
             _P.EvaluationRatingsRead,
             _P.EvaluationRectificationsHandle,
             _P.IdentityPersonsRead,
             _P.IdentityPiiUnmask,
+            _P.LicencesIssuedManage,
+            _P.LicencesIssuedRead,
+            _P.LicencesRegisterImport,
         }
     ),
     Role.HotlineAgent: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),

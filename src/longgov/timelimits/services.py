@@ -18,7 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from longgov.db import after_commit, utcnow
+from longgov.identity import services as identity
 from longgov.kernel.errors import NotFound, PermissionDenied, ValidationFailed
+from longgov.notify import services as notify
+from longgov.notify.schemas import Notification
 from longgov.platform import Platform, ServiceContext
 from longgov.security.audit.service import record
 from longgov.security.permissions import Permission
@@ -51,6 +54,7 @@ __all__ = [
     "on_calendar_changed",
     "publish_notice",
     "raise_missing_year_alerts",
+    "remind_missing_years",
     "seed_reference_calendar",
     "working_calendar",
 ]
@@ -459,3 +463,40 @@ async def seed_reference_calendar(ctx: ServiceContext) -> int:
 def covered_years_summary(calendar: WorkingCalendar, around: int, *, ahead: int = 2) -> list[tuple[int, bool]]:
     """(year, loaded?) for the years an administrator should look at: last year to ``ahead`` years on."""
     return [(y, y in calendar.covered_years) for y in range(around - 1, around + ahead + 1)]
+
+
+# --- the missing-year reminder (a scheduled job) ---------------------------------------------------
+
+
+async def remind_missing_years(ctx: ServiceContext) -> str:
+    """Job: remind the system administrators of every year whose holiday notice is missing (in-app, once per year each).
+
+    A missing notice for this year, or from ``calendar_alert_from_month`` on for next year, opens the
+    year's alert first. Alerts raised by deadline computations (:func:`deadline_for`) reach the administrators the same way.
+    """
+    today = china_today()
+    covered = (await working_calendar(ctx.session)).covered_years
+    wanted = {today.year} if today.year not in covered else set()
+    if today.month >= ctx.settings.calendar_alert_from_month and today.year + 1 not in covered:
+        wanted.add(today.year + 1)
+    raised = await raise_missing_year_alerts(ctx, wanted)
+    years = sorted(set((await ctx.session.execute(select(CalendarAlert.year).where(CalendarAlert.status == "open"))).scalars()))
+    if not years:
+        return "节假日安排齐全，无需提醒"
+    admins = await identity.staff_holding(ctx, Permission.CalendarNoticesManage)
+    sent = 0
+    for year in years:
+        for admin in admins:
+            notice = Notification(
+                recipient_account_id=admin.account_id,
+                category="calendar",
+                title=f"请录入{year}年节假日安排",
+                body=(
+                    f"{missing_year_message(year)}。请在国务院办公厅发布{year}年部分节假日安排的通知后及时录入；"
+                    "录入前，跨入该年的办理期限按周末双休临时计算，录入后自动重算。"
+                ),
+                link="/admin/calendar",
+                dedupe_key=f"calendar-missing:{year}",
+            )
+            sent += int((await notify.send(ctx, notice)).in_app)
+    return f"缺少节假日安排的年份 {years}，新开提醒 {raised} 个，发送站内消息 {sent} 条"

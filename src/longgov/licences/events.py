@@ -1,0 +1,13 @@
+"""Audit tags of the licences module (``source:subject:action``)."""
+
+LICENCE_DOWNLOADED = "licences:licence:download"
+LICENCE_IMPORTED = "licences:register:import"
+LICENCE_ISSUED = "licences:licence:issue"
+LICENCE_LISTED = "licences:licence:list"
+LICENCE_READ = "licences:licence:read"
+LICENCE_REINSTATED = "licences:licence:reinstate"
+LICENCE_RENEWED = "licences:licence:renew"
+LICENCE_REVOKED = "licences:licence:revoke"
+LICENCE_SUSPENDED = "licences:licence:suspend"
+LICENCE_UPDATED = "licences:licence:update"
+LICENCE_VERIFIED = "licences:licence:verify"

@@ -1,0 +1,17 @@
+"""Registration of the licences module (电子证照)."""
+
+from longgov.kernel.registry import Module, NavEntry
+from longgov.licences.api import LicencesController
+from longgov.licences.views import route_handlers
+from longgov.security.permissions import Permission as Perm
+
+module = Module(
+    name="licences",
+    title="电子证照",
+    route_handlers=[LicencesController, *route_handlers],
+    nav=(
+        NavEntry("citizen", "我的卡包", "/citizen/licences", Perm.LicencesOwnRead, order=25),
+        NavEntry("enterprise", "证照卡包", "/enterprise/licences", Perm.LicencesOwnRead, order=25),
+        NavEntry("workbench", "电子证照", "/workbench/licences", Perm.LicencesIssuedRead, order=30),
+    ),
+)

@@ -1,0 +1,220 @@
+"""DTOs of the licences module (电子证照)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HolderKind = Literal["person", "enterprise"]
+LicenceStatus = Literal["valid", "suspended", "revoked"]
+EffectiveStatus = Literal["valid", "suspended", "revoked", "expired", "not_yet_valid"]
+
+STATUS_TITLES: dict[str, str] = {
+    "valid": "有效",
+    "suspended": "已暂停",
+    "revoked": "已吊销",
+    "expired": "已过期",
+    "not_yet_valid": "未生效",
+}
+ACTION_TITLES: dict[str, str] = {
+    "issue": "颁发",
+    "import": "汇聚入库",
+    "update": "变更（新版本）",
+    "renew": "延续（换发新版本）",
+    "suspend": "暂停",
+    "reinstate": "恢复",
+    "revoke": "吊销",
+}
+
+
+class StrictModel(BaseModel):
+    """Unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FieldView(BaseModel):
+    """One type-specific data item of a licence type."""
+
+    key: str
+    title: str
+    required: bool
+    kind: str
+    personal: bool
+
+
+class LicenceTypeView(BaseModel):
+    """A licence type of the catalogue."""
+
+    key: str
+    name: str
+    code: str
+    defining_department_kind: str
+    defining_department_level: str
+    defining_department_uscc: str
+    holder_kinds: list[str]
+    issuer_kinds: list[str]
+    trust_level: str
+    number_title: str
+    validity_title: str
+    description: str
+    fields: list[FieldView]
+
+
+class HolderInput(StrictModel):
+    """持证主体: a person (resident ID number) or an enterprise (USCC)."""
+
+    kind: HolderKind
+    name: str = Field(min_length=1, max_length=200)
+    id_number: str = Field(min_length=15, max_length=18)
+
+
+class IssueRequest(StrictModel):
+    """Issue one licence (staff of an issuing department, or the applications module on a grant)."""
+
+    type_code: str = Field(min_length=1, max_length=60)
+    issuer_code: str = Field(min_length=6, max_length=40)
+    holder: HolderInput
+    number: str | None = Field(default=None, max_length=60)
+    fields: dict[str, str] = Field(default_factory=dict, max_length=40)
+    issued_on: date | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class StatusChange(StrictModel):
+    """Suspend, reinstate or revoke, with the reason."""
+
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class Renewal(StrictModel):
+    """延续: a new validity end (None: 长期) and the reason."""
+
+    valid_until: date | None = None
+    reason: str = Field(default="延续有效期", min_length=2, max_length=500)
+
+
+class LicenceFieldValue(BaseModel):
+    """A data item of one licence as shown to the reader (personal items masked)."""
+
+    key: str
+    title: str
+    value: str
+    masked: bool = False
+
+
+class LicenceView(BaseModel):
+    """A licence as its holder or the issuing staff see it."""
+
+    id: uuid.UUID
+    identifier: str
+    type_code: str
+    type_key: str
+    type_name: str
+    number_title: str
+    number: str
+    holder_kind: HolderKind
+    holder_name: str
+    holder_id_type: str
+    holder_id: str
+    issuer_code: str
+    issuer_uscc: str
+    issuer_name: str
+    issued_on: date
+    valid_from: date
+    valid_until: date | None
+    validity_title: str
+    status: LicenceStatus
+    effective_status: EffectiveStatus
+    status_title: str
+    status_reason: str | None
+    trust_level: str
+    version: int
+    source: str
+    fields: list[LicenceFieldValue]
+    pdf_path: str
+    document_path: str
+    credential_path: str
+    verify_path: str
+
+
+class LicenceHistoryEntry(BaseModel):
+    """One change of a licence."""
+
+    action: str
+    action_title: str
+    version: int
+    status: str
+    status_title: str
+    reason: str | None
+    actor_name: str | None
+    occurred_at: datetime
+    details: dict[str, Any]
+
+
+class ImportRowError(BaseModel):
+    """One problem of one row of an imported register (row 1 is the header)."""
+
+    row: int
+    field: str
+    message: str
+
+
+class ImportReport(BaseModel):
+    """Outcome of a bulk import: counts and row-level errors (bad rows are not stored)."""
+
+    type_name: str
+    issuer_name: str
+    total: int
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    errors: list[ImportRowError]
+
+
+class VerificationResult(BaseModel):
+    """核验结果: ``valid`` with the facts, or ``valid: false`` with a code and the reason in Chinese."""
+
+    valid: bool
+    code: str
+    reason: str
+    identifier: str | None = None
+    type_name: str | None = None
+    issuer_name: str | None = None
+    holder_name: str | None = None
+    status: str | None = None
+    valid_until: date | None = None
+    checked_at: datetime
+
+
+class StatusView(BaseModel):
+    """The status of a licence as the status list states it."""
+
+    identifier: str
+    current_identifier: str
+    status: LicenceStatus
+    effective_status: EffectiveStatus
+    status_title: str
+    status_index: int
+    reason: str | None
+    changed_at: datetime | None
+
+
+class PublicCheckView(BaseModel):
+    """What the QR check page shows anyone: type, issuer, masked holder, validity and status."""
+
+    identifier: str
+    current_identifier: str
+    superseded: bool
+    type_name: str
+    issuer_name: str
+    holder_masked: str
+    valid_from: date
+    valid_until: date | None
+    effective_status: EffectiveStatus
+    status_title: str

@@ -1,0 +1,3 @@
+"""Notify fixtures: the applications module's seeded catalogue."""
+
+from tests.functional.applications.conftest import seeded  # noqa: F401 - a fixture, re-exported
