@@ -32,6 +32,7 @@ def _labels() -> dict[str, Any]:
         "status_titles": services.STATUS_TITLES,
         "level_titles": LEVEL_TITLES,
         "division_label": identity.division_label,
+        "department_titles": identity.department_kind_titles(),
     }
 
 
@@ -167,6 +168,7 @@ def _form_of(content: ItemContent) -> dict[str, Any]:
         "aliases": "、".join(content.aliases),
         "keywords": "、".join(content.keywords),
         "channels": list(content.channels),
+        "co_reviewing_departments": list(content.co_reviewing_departments),
         "change_note": "",
     }
 
@@ -175,7 +177,7 @@ def _split(text: str) -> list[str]:
     return [p.strip() for p in text.replace("，", "、").replace(",", "、").split("、") if p.strip()]
 
 
-def _content_from_form(values: dict[str, str], channels: list[str]) -> ItemContent:
+def _content_from_form(values: dict[str, str], channels: list[str], co_reviewers: list[str] | None = None) -> ItemContent:
     """Build item content from the edit form; raises ValidationFailed with a Chinese reason."""
     materials = []
     for line in values.get("materials", "").splitlines():
@@ -210,6 +212,8 @@ def _content_from_form(values: dict[str, str], channels: list[str]) -> ItemConte
         "channels": channels,
         "visits": values.get("visits", "").strip() or "0",
         "process_type": values.get("process_type", "promised"),
+        # Only a joint review has co-reviewers; ticked boxes left over from switching the type are ignored.
+        "co_reviewing_departments": (co_reviewers or []) if values.get("process_type") == "joint_review" else [],
         "aliases": _split(values.get("aliases", "")),
         "keywords": _split(values.get("keywords", "")),
         "summary": values.get("summary", "").strip(),
@@ -220,7 +224,9 @@ def _content_from_form(values: dict[str, str], channels: list[str]) -> ItemConte
         return ItemContent.model_validate(body)
     except ValidationError as exc:
         fields = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})
-        message = "承诺时限不得超过法定时限" if any("承诺时限" in e["msg"] for e in exc.errors()) else "请检查填写内容：" + "、".join(fields)
+        # Whole-item rules (time limits, co-reviewers) carry their own Chinese message.
+        rules = [str(e["msg"]).removeprefix("Value error, ") for e in exc.errors() if not e["loc"]]
+        message = "；".join(rules) if rules else "请检查填写内容：" + "、".join(fields)
         raise ValidationFailed(message, code="validation_failed", details={"fields": fields}) from exc
 
 
@@ -231,11 +237,13 @@ async def edit_page(request: Request[Any, Any, Any], ctx: Ctx, code: FromPath[st
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in form}
     channels = [str(ch) for ch in form.getall("channels")] if "channels" in form else []
+    co_reviewers = [str(d) for d in form.getall("co_reviewing_departments")] if "co_reviewing_departments" in form else []
     try:
-        content = _content_from_form(values, channels)
+        content = _content_from_form(values, channels, co_reviewers)
         saved = await services.update_item(ctx, code, content, note=values.get("change_note", "").strip())
     except AppError as exc:
-        return await _item(request, ctx, item, form={**values, "channels": channels}, error=exc, status_code=exc.status_code)
+        form_values = {**values, "channels": channels, "co_reviewing_departments": co_reviewers}
+        return await _item(request, ctx, item, form=form_values, error=exc, status_code=exc.status_code)
     return await _item(request, ctx, saved, form=_form_of(saved.content), message=f"已保存为第 {saved.version} 版草稿，发布后对公众生效。")
 
 

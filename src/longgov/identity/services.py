@@ -1089,6 +1089,11 @@ async def staff_holding(ctx: ServiceContext, permission: Permission) -> list[Pri
     return [await principal_for_account(ctx.session, account) for account in (await ctx.session.execute(query)).scalars()]
 
 
+def department_kind_titles() -> dict[str, str]:
+    """Short Chinese titles of the usual department kinds by key (``housing`` → 住建), in the shipped order."""
+    return {kind.key: kind.short for kind in DEPARTMENT_KINDS}
+
+
 def department_kind_keys() -> frozenset[str]:
     """Keys of the usual department kinds (``market_regulation``, ``housing`` …), for other modules to validate against."""
     return frozenset(kind.key for kind in DEPARTMENT_KINDS)

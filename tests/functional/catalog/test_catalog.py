@@ -255,3 +255,47 @@ async def test_staff_pages(client, seeded, make_staff, make_item):
     r = await client.post("/workbench/catalog/import", files={"file": ("bad.xlsx", b"junk", "application/octet-stream")}, headers=headers)
     assert r.status_code == 400
     assert "Excel" in r.text
+
+
+async def test_edit_form_keeps_and_checks_joint_review_departments(client, seeded, make_staff, make_item):
+    code = await make_item(name="联审页面事项", organisation="620102-housing")
+    leader = await make_staff(["department_leader"], "620102-housing")
+    await login_staff(client, leader)
+    page = await client.get(f"/workbench/catalog/{code}")
+    assert 'name="co_reviewing_departments" value="natural_resources"' in page.text
+    headers = await csrf_headers(client)
+    form = {
+        "name": "联审页面事项",
+        "item_type": "行政许可",
+        "statutory_days": "20",
+        "promised_days": "10",
+        "visits": "1",
+        "process_type": "joint_review",
+        "channels": ["online"],
+        "co_reviewing_departments": ["natural_resources", "urban_management"],
+        "legal_basis": "《建筑工程施工许可管理办法》",
+        "conditions": "符合条件",
+        "materials": "申请表｜电子件｜1｜必需｜需提交｜",
+        "fees": "",
+        "aliases": "",
+        "keywords": "",
+        "summary": "",
+        "result": "",
+        "note": "",
+        "change_note": "增加联审部门",
+    }
+    r = await client.post(f"/workbench/catalog/{code}/edit", data=form, headers=headers)
+    assert r.status_code == 200, r.text
+    assert 'value="natural_resources" checked' in r.text
+    async with seeded.db.transaction() as session:
+        version = await catalog.get_version(ServiceContext(session=session, platform=seeded), code, 2)
+    assert version.content.co_reviewing_departments == ["natural_resources", "urban_management"]
+    # A promised item cannot carry co-reviewers: ticked boxes are dropped with the type.
+    r = await client.post(f"/workbench/catalog/{code}/edit", data={**form, "process_type": "promised"}, headers=headers)
+    assert r.status_code == 200
+    async with seeded.db.transaction() as session:
+        version = await catalog.get_version(ServiceContext(session=session, platform=seeded), code, 2)
+    assert version.content.co_reviewing_departments == []
+    r = await client.post(f"/workbench/catalog/{code}/edit", data={**form, "co_reviewing_departments": ["fire_brigade"]}, headers=headers)
+    assert r.status_code == 422
+    assert "未知的联审部门：fire_brigade" in r.text

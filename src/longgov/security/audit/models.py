@@ -37,8 +37,10 @@ class AuditEvent(ModelBase):
     hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (
-        Index("ix_audit_events_actor_time", "actor_id", "occurred_at"),
-        Index("ix_audit_events_tag_time", "tag", "occurred_at"),
+        # The browser filters by one of these and pages newest first by seq (keyset).
+        Index("ix_audit_events_actor_seq", "actor_id", "seq"),
+        Index("ix_audit_events_actor_name_seq", "actor_name", "seq"),
+        Index("ix_audit_events_tag_seq", "tag", "seq"),
         Index("ix_audit_events_occurred_at", "occurred_at"),
         Index("ix_audit_events_subject", "subject_type", "subject_id"),
     )
