@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from longgov.applications import casework, services, workbench
 from longgov.applications.schemas import (
@@ -57,6 +58,22 @@ async def read_upload(request: Request[Any, Any, Any]) -> tuple[int, str, bytes]
     return int(raw_index), upload.filename or "", data
 
 
+def material_response(material: MaterialView, data: bytes) -> Response[bytes]:
+    """The stored file shown in the browser (PDF and images open inline; OFD downloads)."""
+    inline = (material.content_type or "").startswith(("image/", "application/pdf"))
+    filename = quote(material.filename or f"material-{material.index}")
+    return Response(
+        data,
+        media_type=material.content_type or "application/octet-stream",
+        headers={
+            "content-disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{filename}",
+            "cache-control": "private, no-store",
+            # A material is the applicant's file: never let it run script in our origin.
+            "content-security-policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+        },
+    )
+
+
 class ApplicationsController(Controller):
     """Online applications of the logged-in person or enterprise."""
 
@@ -83,6 +100,12 @@ class ApplicationsController(Controller):
     async def get_mine(self, ctx: Ctx, application_id: FromPath[str]) -> ApplicationView:
         """One own application with form, materials and timeline (audited)."""
         return await services.get_mine(ctx, services.parse_id(application_id))
+
+    @get("/{application_id:str}/materials/{material_index:int}", operation_id="applicationsReadMaterial", opt=require(Permission.ApplicationsOwnRead))
+    async def read_material(self, ctx: Ctx, application_id: FromPath[str], material_index: Annotated[int, PathParameter(ge=0, le=200)]) -> Response[bytes]:
+        """One file the applicant uploaded (SM3 checked; audited)."""
+        material, data = await services.read_material(ctx, services.parse_id(application_id), material_index)
+        return material_response(material, data)
 
     @put("/{application_id:str}", operation_id="applicationsUpdateDraft", opt=require(Permission.ApplicationsOwnSubmit))
     async def update_draft(self, ctx: Ctx, application_id: FromPath[str], data: JSONBody[DraftUpdate]) -> ApplicationView:
@@ -126,6 +149,16 @@ class WorkbenchController(Controller):
 
     path = "/api/v1/applications/workbench"
     tags = ["办件"]  # noqa: RUF012
+
+    @get(
+        "/cases/{application_id:str}/materials/{material_index:int}",
+        operation_id="applicationsWorkbenchMaterial",
+        opt=require(Permission.ApplicationsCasesHandle),
+    )
+    async def case_material(self, ctx: Ctx, application_id: FromPath[str], material_index: Annotated[int, PathParameter(ge=0, le=200)]) -> Response[bytes]:
+        """One uploaded material of a case in scope (SM3 checked; audited)."""
+        material, data = await casework.case_material(ctx, services.parse_id(application_id), material_index)
+        return material_response(material, data)
 
     @get("/inbox", operation_id="applicationsWorkbenchInbox", opt=require(Permission.ApplicationsCasesHandle))
     async def inbox(

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from longgov.applications import events, services, tasks
 from longgov.applications.models import Application, ApplicationTask
-from longgov.applications.schemas import ApplicationView, BatchItemResult, TimeLimitView
+from longgov.applications.schemas import ApplicationView, BatchItemResult, MaterialView, TimeLimitView
 from longgov.catalog import services as catalog
 from longgov.catalog.schemas import ItemView
 from longgov.db import utcnow
@@ -273,6 +273,13 @@ async def get_case(ctx: ServiceContext, application_id: uuid.UUID) -> StaffCase:
     own = tasks.place_of(application.organisation_code).department
     ready = [t for t in engine.ready_tasks(_state(application)["engine"]) if _mine(actor, t, own)]
     return StaffCase(view, ready, await time_limit(ctx, application), await _claims(ctx, application.id), actor.has(Permission.ApplicationsCasesSupervise))
+
+
+async def case_material(ctx: ServiceContext, application_id: uuid.UUID, material_index: int) -> tuple[MaterialView, bytes]:
+    """One uploaded material of an application in the caller's scope, for the staff member to examine (audited)."""
+    _staff(ctx)
+    application = await _scoped(ctx, application_id, lock=False)
+    return await services.material_of(ctx, application, material_index)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import secrets
 import uuid
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 from longgov.applications import events, forms, tasks
 from longgov.applications.models import Application, ApplicationEvent, ApplicationMaterial, ApplicationNumberCounter
 from longgov.applications.schemas import ApplicationStepRecorded, ApplicationSummary, ApplicationView, EventView, MaterialView
-from longgov.applications.storage import ObjectStorage, storage_for
+from longgov.applications.storage import ObjectNotFound, ObjectStorage, storage_for
 from longgov.catalog import services as catalog
 from longgov.catalog.schemas import ItemView
 from longgov.db import after_commit, utcnow
@@ -66,6 +67,8 @@ UPLOAD_BODY_LIMIT = MAX_MATERIAL_BYTES + 256 * 1024
 _FORM_FIELD = "applications.form"
 _CHINA = ZoneInfo("Asia/Shanghai")
 _UPLOADED_KEYS = "applications_uploaded_keys"
+
+log = logging.getLogger("longgov.applications")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -364,6 +367,15 @@ async def upload_material(ctx: ServiceContext, application_id: uuid.UUID, materi
 async def read_material(ctx: ServiceContext, application_id: uuid.UUID, material_index: int) -> tuple[MaterialView, bytes]:
     """The applicant's own uploaded file (audited)."""
     application = await _own(ctx, application_id)
+    return await material_of(ctx, application, material_index)
+
+
+async def material_of(ctx: ServiceContext, application: Application, material_index: int) -> tuple[MaterialView, bytes]:
+    """One uploaded file of an application the caller may read (checked by the caller), its SM3 verified; audited.
+
+    A file gone from the store or no longer matching its recorded SM3 digest is reported as such (and
+    logged), never served: staff decide on what the applicant uploaded, not on what the store now holds.
+    """
     view = await _view(ctx, application, audit=False)
     material = next((m for m in view.materials if m.index == material_index and m.uploaded), None)
     row = (
@@ -373,7 +385,14 @@ async def read_material(ctx: ServiceContext, application_id: uuid.UUID, material
     ).scalar_one_or_none()
     if material is None or row is None:
         raise NotFound("该材料尚未上传", code="material_not_found")
-    data = await storage_for(ctx.settings).get(row.storage_key)
+    try:
+        data = await storage_for(ctx.settings).get(row.storage_key)
+    except ObjectNotFound as exc:
+        log.exception("material file missing from storage: application %s index %s key %s", application.id, material_index, row.storage_key)
+        raise NotFound("材料文件已缺失，请联系系统管理员", code="material_file_missing") from exc
+    if sm3_hex(data) != row.sm3:
+        log.error("material file digest mismatch: application %s index %s key %s", application.id, material_index, row.storage_key)
+        raise Conflict("材料文件与提交时的校验值（SM3）不一致，已拒绝提供", code="material_digest_mismatch")
     _audit(ctx, events.APPLICATION_READ, application, material_index=material_index)
     return material, data
 
