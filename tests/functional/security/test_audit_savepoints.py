@@ -73,3 +73,13 @@ async def test_a_whole_rollback_then_commit_runs_nothing_of_the_undone_work(plat
     assert await _tags(platform, "test:rollback:") == ["test:rollback:kept"]
     async with platform.db.transaction() as session:
         assert (await session.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.tag == "test:rollback:undone"))).scalar_one() == 0
+
+
+async def test_released_savepoints_append_with_the_real_commit(platform):
+    async with platform.db.transaction() as session:
+        record(session, "test:release:outer", actor=None)
+        async with session.begin_nested():
+            record(session, "test:release:inner", actor=None)
+        # Still queued: nothing was written when the savepoint was released.
+        assert [r["tag"] for r in session.info["audit_pending"]] == ["test:release:outer", "test:release:inner"]
+    assert await _tags(platform, "test:release:") == ["test:release:outer", "test:release:inner"]

@@ -95,6 +95,10 @@ async def record_now(db: Database, tag: str, **kwargs: Any) -> None:  # noqa: AN
 
 
 def _append_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint being released: the records wait for the real commit, which takes the
+        # chain-head lock once for the whole unit of work.
+        return
     pending: list[dict[str, Any]] | None = session.info.pop(_PENDING, None)
     if not pending:
         return
