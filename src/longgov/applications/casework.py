@@ -29,6 +29,7 @@ from longgov.documents import services as documents
 from longgov.documents.schemas import DocumentFields, DocumentKind, DocumentView, MaterialDefect
 from longgov.identity import services as identity
 from longgov.kernel.errors import AppError, Conflict, NotFound, PermissionDenied, ValidationFailed
+from longgov.licences import services as licences
 from longgov.platform import Platform, ServiceContext
 from longgov.security.audit.service import record
 from longgov.security.permissions import Permission
@@ -414,7 +415,10 @@ async def _complete(
             "number": doc.number,
             "verify_path": doc.verify_path,
             "download_path": doc.download_path,
+            "pdf_path": doc.pdf_path,
         }
+    if outcome.status == "granted":
+        details.update(await _issue_licence(ctx, application, item))
     status = outcome.status or application.status
     if engine.is_finished(new_engine) and engine.outcome(new_engine) == "refused":
         status = "refused"
@@ -435,6 +439,31 @@ async def _complete(
 
 
 _STEP_FALLBACK = _Step("", "")
+
+
+async def _issue_licence(ctx: ServiceContext, application: Application, item: ItemView) -> dict[str, Any]:
+    """Issue the electronic licence a grant produces, inside a savepoint.
+
+    The decision stands even when the form cannot fill a valid licence: the reason goes on the
+    timeline and the issuing department issues it by hand.
+    """
+    try:
+        async with ctx.session.begin_nested():
+            licence = await licences.issue_for_grant(
+                ctx,
+                item_basic_code=item.basic_code,
+                issuer_organisation_code=application.organisation_code,
+                applicant_kind=application.applicant_kind,
+                applicant_name=application.applicant_name,
+                applicant_id_number=None,
+                form=services.decode_form(ctx, application.form_cipher),
+                application_id=application.id,
+            )
+    except AppError as exc:
+        return {"licence_error": exc.message}
+    if licence is None:
+        return {}
+    return {"licence": {"id": str(licence.id), "identifier": licence.identifier, "type_name": licence.type_name, "number": licence.number}}
 
 
 async def _store_deadline(ctx: ServiceContext, state: dict[str, Any], today: date) -> None:

@@ -94,6 +94,11 @@ def _encode_form(ctx: ServiceContext, data: dict[str, Any]) -> bytes:
     return ctx.codec.encrypt(_FORM_FIELD, json.dumps(data, ensure_ascii=False, sort_keys=True))
 
 
+def decode_form(ctx: ServiceContext, blob: bytes) -> dict[str, Any]:
+    """The filled form of an application (decrypted; the caller audits its use)."""
+    return _decode_form(ctx, blob)
+
+
 def _decode_form(ctx: ServiceContext, blob: bytes) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(ctx.codec.decrypt(_FORM_FIELD, blob))
     return data

@@ -30,7 +30,7 @@ from longgov.db import utcnow
 from longgov.documents import services as documents
 from longgov.identity import services as identity
 from longgov.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from longgov.licences import credentials, events, importer, sealing
+from longgov.licences import credentials, events, importer, outcomes, sealing
 from longgov.licences.canonical import CanonicalisationError, canonical_json, parse_json_object
 from longgov.licences.catalogue import HOLDER_ID_TYPES, FieldSpec, LicenceType, government_uscc, licence_types, resolve_type, type_by_code
 from longgov.licences.fonts import licence_fonts
@@ -1320,3 +1320,37 @@ async def check_page(ctx: ServiceContext, identifier: str, code: str | None) -> 
         effective_status=status,
         status_title=STATUS_TITLES[status],
     )
+
+
+# --- licences produced by granted applications ----------------------------------------------------
+
+
+async def issue_for_grant(
+    ctx: ServiceContext,
+    *,
+    item_basic_code: str,
+    issuer_organisation_code: str,
+    applicant_kind: str,
+    applicant_name: str,
+    applicant_id_number: str | None,
+    form: dict[str, Any],
+    application_id: uuid.UUID,
+) -> LicenceView | None:
+    """Issue the licence a granted application produces (None when the item produces none).
+
+    Raises ``ValidationFailed`` when the form cannot fill a valid licence (e.g. a USCC with a wrong
+    check character); the caller decides whether the grant stands without it.
+    """
+    outcome = outcomes.outcome_of(item_basic_code)
+    if outcome is None:
+        return None
+    if outcome.holder_id_field is not None:
+        holder = HolderInput(
+            kind="enterprise",
+            name=str(form.get(outcome.holder_name_field or "", "") or applicant_name).strip()[:200] or applicant_name,
+            id_number=str(form.get(outcome.holder_id_field, "")).strip().upper()[:18] or "-" * 15,
+        )
+    else:
+        holder = HolderInput(kind="person" if applicant_kind == "person" else "enterprise", name=applicant_name, id_number=applicant_id_number or "-" * 15)
+    fields = {name: str(form.get(source, "")).strip() for name, source in outcome.fields.items() if str(form.get(source, "")).strip()}
+    return await issue_licence(ctx, outcome.type_key, issuer_organisation_code, holder, fields, application_id=application_id)
