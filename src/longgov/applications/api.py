@@ -19,15 +19,18 @@ from longgov.applications.schemas import (
     ClaimBody,
     DraftUpdate,
     InboxPage,
+    LicenceChoice,
     MaterialView,
     NewApplication,
+    PrefillProposal,
+    PrefillStats,
     ResubmitBody,
     StepBody,
     Supervision,
 )
 from longgov.kernel.errors import ValidationFailed
 from longgov.security.permissions import Permission
-from longgov.security.policy import require
+from longgov.security.policy import PUBLIC, require
 from longgov.web.deps import Ctx
 
 _KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
@@ -94,7 +97,17 @@ class ApplicationsController(Controller):
     @post("/", operation_id="applicationsCreateDraft", opt=require(Permission.ApplicationsOwnSubmit), status_code=201)
     async def create_draft(self, ctx: Ctx, data: JSONBody[NewApplication]) -> ApplicationView:
         """Start a draft for a published item (the form may be incomplete)."""
-        return await services.create_draft(ctx, data.item_code, data.form)
+        return await services.create_draft(ctx, data.item_code, data.form, prefill_confirmed=data.prefill_confirmed)
+
+    @get("/prefill", operation_id="applicationsPrefill", opt=require(Permission.ApplicationsOwnSubmit))
+    async def prefill(self, ctx: Ctx, item_code: Annotated[str, QueryParameter(min_length=6, max_length=80)]) -> PrefillProposal:
+        """表单免填写: the values the item's form can take from the caller's valid licences and record, each with its source (audited)."""
+        return await services.prefill_proposal(ctx, item_code)
+
+    @get("/prefill-stats", operation_id="applicationsPrefillStats", opt=PUBLIC)
+    async def prefill_stats(self, ctx: Ctx, item_code: Annotated[str, QueryParameter(min_length=6, max_length=80)]) -> PrefillStats:
+        """表单免填写 of one item: fields bound to a licence or record / fields total, and the share pre-filled in submitted applications."""
+        return await services.prefill_stats(ctx, item_code)
 
     @get("/{application_id:str}", operation_id="applicationsGetMine", opt=require(Permission.ApplicationsOwnRead))
     async def get_mine(self, ctx: Ctx, application_id: FromPath[str]) -> ApplicationView:
@@ -124,6 +137,11 @@ class ApplicationsController(Controller):
         target = services.parse_id(application_id)
         index, filename, data = await read_upload(request)
         return await services.upload_material(ctx, target, index, filename, data)
+
+    @post("/{application_id:str}/materials/licence", operation_id="applicationsUseLicence", opt=require(Permission.ApplicationsOwnSubmit), status_code=200)
+    async def use_licence(self, ctx: Ctx, application_id: FromPath[str], data: JSONBody[LicenceChoice]) -> MaterialView:
+        """证照免提交: fulfil a material with one of the caller's valid licences of the type it names (no upload)."""
+        return await services.use_licence(ctx, services.parse_id(application_id), data.material, data.licence_id)
 
     @post("/{application_id:str}/submit", operation_id="applicationsSubmit", opt=require(Permission.ApplicationsOwnSubmit), status_code=201)
     async def submit(self, request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> Response[dict[str, Any]]:

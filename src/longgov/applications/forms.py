@@ -50,6 +50,69 @@ class FormField:
     pattern: str = ""
 
 
+@dataclass(frozen=True)
+class Binding:
+    """Where a field can be filled from (表单免填写), as a form declares it in ``x-source``.
+
+    ``{"licence": "business_licence", "field": "legal_representative"}`` (type key, code or name; a data
+    item's key or Chinese title, or ``number`` / ``holder.name`` / ``holder.id_number``),
+    ``{"person": "name"}`` or ``{"enterprise": "uscc"}``; ``"transform": "date"`` keeps YYYY-MM-DD.
+    A list gives alternatives, first that has a value wins.
+    """
+
+    source: str  # licence | person | enterprise
+    field: str
+    licence_type: str | None = None
+    transform: str = ""
+
+
+_RECORD_FIELDS = {"person": frozenset({"name"}), "enterprise": frozenset({"name", "uscc", "legal_representative"})}
+
+
+def _binding(raw: object) -> Binding:
+    if not isinstance(raw, dict):
+        msg = f"x-source must be an object or a list of objects, not {raw!r}"
+        raise TypeError(msg)
+    transform = str(raw.get("transform", ""))
+    if "licence" in raw:
+        return Binding(source="licence", licence_type=str(raw["licence"]), field=str(raw["field"]), transform=transform)
+    for record, known in _RECORD_FIELDS.items():
+        if record in raw:
+            if raw[record] not in known:
+                msg = f"x-source {record} field {raw[record]!r} is not one of {sorted(known)}"
+                raise ValueError(msg)
+            return Binding(source=record, field=str(raw[record]), transform=transform)
+    msg = f"x-source names no licence, person or enterprise: {raw!r}"
+    raise ValueError(msg)
+
+
+def bindings_of(definition: FormDefinition) -> dict[str, tuple[Binding, ...]]:
+    """The declared sources of each bound field, in schema order."""
+    result: dict[str, tuple[Binding, ...]] = {}
+    for name, prop in definition.schema.get("properties", {}).items():
+        raw = prop.get("x-source")
+        if raw is None:
+            continue
+        result[name] = tuple(_binding(r) for r in (raw if isinstance(raw, list) else [raw]))
+    return result
+
+
+def transformed(binding: Binding, value: str) -> str:
+    """A source value as the field takes it."""
+    text = value.strip()
+    if binding.transform == "date":
+        return text[:10]
+    return text
+
+
+def fits(definition: FormDefinition, name: str, value: object) -> bool:
+    """Whether a value is valid for one field (a pre-filled value that is not is left for the applicant)."""
+    prop = definition.schema.get("properties", {}).get(name)
+    if not isinstance(prop, dict):
+        return False
+    return not any(True for _ in Draft202012Validator(prop, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(value))
+
+
 def _read(name: str) -> dict[str, Any] | None:
     node = resources.files("longgov.applications").joinpath(f"data/forms/{name}.json")
     if not node.is_file():

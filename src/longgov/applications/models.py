@@ -55,6 +55,9 @@ class Application(UUIDPrimaryKey, Timestamps, ModelBase):
     deadline: Mapped[date | None]
     clock_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # 表单免填写: which fields the platform filled from which licence or record (keyed digests of the
+    # values, never the values), and the applicant's consent (who, when, which licences and fields).
+    prefill: Mapped[dict[str, Any] | None]
 
     __table_args__ = (
         UniqueConstraint("applicant_account_id", "idempotency_key", name="uq_applications_applicant_idempotency_key"),
@@ -80,6 +83,30 @@ class ApplicationMaterial(UUIDPrimaryKey, Timestamps, ModelBase):
     sm3: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("application_id", "material_index", name="uq_application_materials_application_material"),)
+
+
+class ApplicationMaterialRef(UUIDPrimaryKey, Timestamps, ModelBase):
+    """证照免提交 — one required material fulfilled by the applicant's electronic licence instead of a file.
+
+    The licence version presented is pinned by its GB/T 36904 identifier, version and the SM3 digest of
+    its sealed document; ``facts`` keeps what staff need to see (type, number, holder, issuer, validity)
+    as they stood when the seal was verified. The status is checked again whenever it is shown.
+    """
+
+    __tablename__ = "application_material_refs"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    material_index: Mapped[int] = mapped_column(Integer)
+    material_name: Mapped[str] = mapped_column(String(200))
+    licence_id: Mapped[uuid.UUID]
+    licence_identifier: Mapped[str] = mapped_column(String(120))
+    licence_version: Mapped[int] = mapped_column(Integer)
+    licence_type_key: Mapped[str] = mapped_column(String(60))
+    document_sm3: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[datetime]
+    facts: Mapped[dict[str, Any]]
+
+    __table_args__ = (UniqueConstraint("application_id", "material_index", name="uq_application_material_refs_application_material"),)
 
 
 class ApplicationEvent(UUIDPrimaryKey, ModelBase):

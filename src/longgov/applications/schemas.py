@@ -16,10 +16,95 @@ IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,80}$"
 
 
 class NewApplication(StrictModel):
-    """Start a draft for a published item; the form may be partly filled."""
+    """Start a draft for a published item; the form may be partly filled.
+
+    ``prefill_confirmed``: the applicant confirms the values the platform proposed from their licences
+    and records (``GET /api/v1/applications/prefill``); their provenance and the consent are stored.
+    """
 
     item_code: str = Field(min_length=6, max_length=80)
     form: dict[str, Any] = Field(default_factory=dict)
+    prefill_confirmed: bool = False
+
+
+class LicenceChoice(StrictModel):
+    """证照免提交: the licence (from the applicant's wallet) that fulfils one material."""
+
+    material: int = Field(ge=0, le=200)
+    licence_id: uuid.UUID
+
+
+class PrefillSource(BaseModel):
+    """Where a pre-filled value came from: a licence (type, issuer, issue date) or the person / enterprise record."""
+
+    kind: str  # licence | person | enterprise
+    title: str  # 营业执照 / 实名认证信息 / 法人登记信息
+    field_title: str
+    issuer_name: str | None = None
+    issued_on: date | None = None
+    licence_id: uuid.UUID | None = None
+    identifier: str | None = None
+
+    @property
+    def note(self) -> str:
+        """来自：营业执照（兰州市城关区市场监督管理局，2025-03-01）."""
+        facts = "，".join(x for x in (self.issuer_name, self.issued_on.isoformat() if self.issued_on else None) if x)
+        return f"来自：{self.title}（{facts}）" if facts else f"来自：{self.title}"
+
+
+class PrefilledField(BaseModel):
+    """One value the platform proposes for a field, with its source."""
+
+    name: str
+    title: str
+    value: Any
+    source: PrefillSource
+
+
+class PrefillProposal(BaseModel):
+    """The values an item's form can take from the applicant's valid licences and records."""
+
+    item_code: str
+    form_id: str
+    fields: list[PrefilledField]
+    consent_text: str
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The proposed form values by field name."""
+        return {f.name: f.value for f in self.fields}
+
+
+class FieldProvenance(BaseModel):
+    """A pre-filled field of an application: its source, and whether the applicant changed the value since."""
+
+    source: PrefillSource
+    edited: bool
+
+
+class PrefillConsentView(BaseModel):
+    """The applicant's consent to pre-filling: when, and which licences and fields were used."""
+
+    confirmed_at: datetime
+    text: str
+    licences: list[str]  # 营业执照（issuer，issued on）
+    fields: list[str]  # field titles
+
+
+class PrefillStats(BaseModel):
+    """表单免填写 for one item: fields bound to a source, and how much submitted applications were pre-filled."""
+
+    item_code: str
+    form_id: str
+    fields_total: int
+    fields_bound: int
+    bound_share: float  # fields_bound / fields_total
+    bound_fields: list[str]
+    applications_submitted: int
+    applications_prefilled: int  # with the applicant's consent to pre-filling
+    fields_prefilled: int  # over all submitted applications: pre-filled and kept as filled
+    fields_edited: int  # pre-filled, then changed by the applicant
+    prefilled_share: float | None  # fields_prefilled / (fields_total × applications_submitted)
 
 
 class DraftUpdate(StrictModel):
@@ -28,8 +113,32 @@ class DraftUpdate(StrictModel):
     form: dict[str, Any]
 
 
+class LicenceReferenceView(BaseModel):
+    """证照免提交: the licence a material refers to, as verified when referenced, with its status now."""
+
+    licence_id: uuid.UUID
+    identifier: str
+    version: int
+    document_sm3: str
+    type_name: str
+    number: str
+    holder_name: str
+    issuer_name: str
+    valid_from: date
+    valid_until: date | None
+    verified_at: datetime
+    status: str  # the effective status checked now: valid | suspended | revoked | expired | not_yet_valid | unknown
+    status_title: str
+    valid: bool
+    current_identifier: str | None = None
+
+
 class MaterialView(BaseModel):
-    """One required material of the item version and what was uploaded for it."""
+    """One required material of the item version and what was uploaded for it.
+
+    ``replaceable``: nothing to upload for this application — the platform fetches it (数据共享), a
+    commitment covers it (告知承诺), or a valid licence of the applicant fulfils it (证照免提交).
+    """
 
     index: int
     name: str
@@ -43,6 +152,10 @@ class MaterialView(BaseModel):
     size: int | None = None
     sm3: str | None = None
     uploaded_at: datetime | None = None
+    replaced_by: str | None = None  # licence | shared_data | commitment (the catalogue's X1)
+    licence_type: str | None = None
+    licence_type_name: str | None = None
+    reference: LicenceReferenceView | None = None
 
 
 class EventView(BaseModel):
@@ -96,6 +209,8 @@ class ApplicationView(ApplicationSummary):
     workflow_state: dict[str, Any] | None = None
     time_limit: TimeLimitView | None = None
     awaiting_applicant: bool = False
+    prefilled: dict[str, FieldProvenance] = Field(default_factory=dict)
+    prefill_consent: PrefillConsentView | None = None
 
 
 class InboxEntry(BaseModel):

@@ -17,12 +17,13 @@ import secrets
 import uuid
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import delete, func, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -30,17 +31,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from longgov.applications import events, forms, tasks
-from longgov.applications.models import Application, ApplicationEvent, ApplicationMaterial, ApplicationNumberCounter
-from longgov.applications.schemas import ApplicationStepRecorded, ApplicationSummary, ApplicationView, EventView, MaterialView
+from longgov.applications.models import Application, ApplicationEvent, ApplicationMaterial, ApplicationMaterialRef, ApplicationNumberCounter
+from longgov.applications.schemas import (
+    ApplicationStepRecorded,
+    ApplicationSummary,
+    ApplicationView,
+    EventView,
+    FieldProvenance,
+    LicenceReferenceView,
+    MaterialView,
+    PrefillConsentView,
+    PrefilledField,
+    PrefillProposal,
+    PrefillSource,
+    PrefillStats,
+)
 from longgov.applications.storage import ObjectNotFound, ObjectStorage, storage_for
 from longgov.catalog import services as catalog
-from longgov.catalog.schemas import ItemView
+from longgov.catalog.schemas import ItemView, Material
 from longgov.db import after_commit, utcnow
+from longgov.identity import services as identity
 from longgov.kernel import events as domain_events
-from longgov.kernel.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from longgov.kernel.errors import AppError, Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from longgov.licences import services as licences
+from longgov.licences.schemas import STATUS_TITLES as LICENCE_STATUS_TITLES
+from longgov.licences.schemas import LicenceTypeView, LicenceView
 from longgov.platform import ServiceContext
 from longgov.security.audit.service import record
 from longgov.security.crypto import sm3_hex
+from longgov.security.pii import mask_name
 from longgov.security.principal import Principal
 from longgov.workflow import engine
 
@@ -175,16 +194,197 @@ def _audit(ctx: ServiceContext, tag: str, application: Application, **details: A
     )
 
 
+# --- once-only: pre-filling (表单免填写) ---------------------------------------------------------
+
+PREFILL_CONSENT_TEXT = "我确认以上信息由平台根据我的电子证照自动填写，如有误可修改"
+_PREFILL_DIGEST = "applications.prefill"
+_RECORD_TITLES = {"person": "实名认证信息", "enterprise": "法人登记信息"}
+_RECORD_FIELD_TITLES = {"name": "名称", "uscc": "统一社会信用代码", "legal_representative": "法定代表人"}
+_CLAIM_FIELDS = {"holder.name": ("持证主体", ("holder", "name")), "holder.id_number": ("持证主体证件号码", ("holder", "idNumber"))}
+
+
+@cache
+def _licence_types() -> dict[str, LicenceTypeView]:
+    """Licence types by key, code and Chinese name (forms and the catalogue may name them either way)."""
+    types = licences.list_types()
+    return {**{t.name: t for t in types}, **{t.code: t for t in types}, **{t.key: t for t in types}}
+
+
+def licence_type(ref: str) -> LicenceTypeView | None:
+    """The licence type a form or material names (key, code or name)."""
+    return _licence_types().get(ref)
+
+
+class _Wallet:
+    """The caller's valid licences and own record, each read once per unit of work (the reads are audited where they happen)."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self._held: dict[str, list[LicenceView]] = {}
+        self._claims: dict[uuid.UUID, dict[str, Any]] = {}
+        self._record: dict[str, str] | None = None
+
+    async def held(self, licence_type: LicenceTypeView) -> list[LicenceView]:
+        """Valid licences of a type, newest first (none for a type this kind of applicant cannot hold)."""
+        actor = self.ctx.actor
+        if actor is None or actor.kind not in licence_type.holder_kinds:
+            return []
+        if licence_type.code not in self._held:
+            try:
+                self._held[licence_type.code] = await licences.licences_of_holder(self.ctx, type_code=licence_type.code, valid_only=True)
+            except PermissionDenied:
+                self._held[licence_type.code] = []
+        return self._held[licence_type.code]
+
+    async def claims(self, licence_id: uuid.UUID) -> dict[str, Any]:
+        """The full claims of one of the caller's licences."""
+        if licence_id not in self._claims:
+            self._claims[licence_id] = await licences.licence_claims(self.ctx, licence_id)
+        return self._claims[licence_id]
+
+    async def record(self, kind: str) -> dict[str, str]:
+        """The caller's own person or enterprise record (empty when the caller is the other kind)."""
+        actor = self.ctx.actor
+        if actor is None or actor.kind != kind:
+            return {}
+        if self._record is None:
+            if kind == "person":
+                person = await identity.my_person(self.ctx)
+                self._record = {"name": person.name}
+            else:
+                enterprise = await identity.my_enterprise(self.ctx)
+                self._record = {"name": enterprise.name, "uscc": enterprise.uscc, "legal_representative": enterprise.legal_representative}
+        return self._record
+
+
+def _claim(claims: dict[str, Any], licence_type: LicenceTypeView, field: str) -> tuple[str, str] | None:
+    """(value, field title) of one data item of a licence's claims."""
+    if field == "number":
+        return str(claims.get("number") or ""), licence_type.number_title
+    if field in _CLAIM_FIELDS:
+        title, (outer, inner) = _CLAIM_FIELDS[field]
+        block = claims.get(outer)
+        return (str(block.get(inner) or ""), title) if isinstance(block, dict) else None
+    spec = next((f for f in licence_type.fields if field in {f.key, f.title}), None)
+    data = claims.get("data")
+    if spec is None or not isinstance(data, dict):
+        return None
+    return str(data.get(spec.key) or ""), spec.title
+
+
+async def _resolve(wallet: _Wallet, binding: forms.Binding) -> tuple[str, PrefillSource] | None:
+    if binding.source == "licence":
+        found = licence_type(binding.licence_type or "")
+        held = await wallet.held(found) if found is not None else []
+        if found is None or not held:
+            return None
+        view = held[0]
+        value = _claim(await wallet.claims(view.id), found, binding.field)
+        if value is None:
+            return None
+        source = PrefillSource(
+            kind="licence",
+            title=found.name,
+            field_title=value[1],
+            issuer_name=view.issuer_name,
+            issued_on=view.issued_on,
+            licence_id=view.id,
+            identifier=view.identifier,
+        )
+        return value[0], source
+    text = (await wallet.record(binding.source)).get(binding.field, "")
+    title = _RECORD_TITLES.get(binding.source, binding.source)
+    return (text, PrefillSource(kind=binding.source, title=title, field_title=_RECORD_FIELD_TITLES.get(binding.field, binding.field))) if text else None
+
+
+async def _propose(definition: forms.FormDefinition, wallet: _Wallet) -> list[PrefilledField]:
+    """The value of every bound field that a valid licence or the caller's record can fill (and that the field accepts)."""
+    properties = definition.schema.get("properties", {})
+    proposal: list[PrefilledField] = []
+    for name, bindings in forms.bindings_of(definition).items():
+        for binding in bindings:
+            found = await _resolve(wallet, binding)
+            if found is None:
+                continue
+            value = forms.transformed(binding, found[0])
+            if value and forms.fits(definition, name, value):
+                proposal.append(PrefilledField(name=name, title=str(properties[name].get("title", name)), value=value, source=found[1]))
+                break
+    return proposal
+
+
+async def prefill_proposal(ctx: ServiceContext, item_code: str) -> PrefillProposal:
+    """What the form of a published item can take from the caller's valid licences and own record; audited.
+
+    Nothing is stored: the applicant sees the values with their sources and confirms them when saving.
+    """
+    _applicant(ctx)
+    item = await catalog.get_published(ctx, item_code)
+    definition = forms.form_for(item.basic_code)
+    fields = await _propose(definition, _Wallet(ctx))
+    record(
+        ctx.session,
+        events.PREFILL_PROPOSED,
+        actor=ctx.actor,
+        meta=ctx.meta,
+        subject_type="item",
+        subject_id=item.code,
+        details={"fields": [f.name for f in fields], "licences": sorted({f.source.identifier for f in fields if f.source.identifier})},
+    )
+    return PrefillProposal(item_code=item.code, form_id=definition.form_id, fields=fields, consent_text=PREFILL_CONSENT_TEXT)
+
+
+def _digest(ctx: ServiceContext, name: str, value: object) -> str:
+    """Keyed digest of a field value: tells a kept value from an edited one without storing it."""
+    return ctx.codec.index(_PREFILL_DIGEST, name + "\x00" + json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+
+def _prefill_record(ctx: ServiceContext, actor: Principal, proposal: list[PrefilledField], data: dict[str, Any]) -> dict[str, Any]:
+    """Provenance of the pre-filled fields and the consent: who, when, which licences and fields."""
+    kept = [f for f in proposal if data.get(f.name) == f.value]
+    used: dict[str, dict[str, Any]] = {}
+    for f in kept:
+        key = f.source.identifier or f.source.kind
+        used.setdefault(key, {"note": f.source.note.removeprefix("来自："), **f.source.model_dump(mode="json", include={"kind", "licence_id", "identifier"})})
+    return {
+        "confirmed_at": utcnow().isoformat(),
+        "account_id": str(actor.account_id),
+        "consent": PREFILL_CONSENT_TEXT,
+        "sources": list(used.values()),
+        "fields": {f.name: {**f.source.model_dump(mode="json"), "label": f.title, "digest": _digest(ctx, f.name, f.value)} for f in proposal},
+        "kept": [f.name for f in kept],
+    }
+
+
 # --- drafts ----------------------------------------------------------------------------------
 
 
-async def create_draft(ctx: ServiceContext, item_code: str, form_data: dict[str, Any] | None = None) -> ApplicationView:
-    """Start an application for the published version of an item; the form is checked except for missing fields."""
+async def create_draft(
+    ctx: ServiceContext,
+    item_code: str,
+    form_data: dict[str, Any] | None = None,
+    *,
+    prefill_confirmed: bool = False,
+    prefill_offered: bool = False,
+) -> ApplicationView:
+    """Start an application for the published version of an item; the form is checked except for missing fields.
+
+    表单免填写: with ``prefill_confirmed`` (or when the page ``prefill_offered`` values) the proposal is
+    computed again here, never trusted from the client; values kept as proposed need the confirmation,
+    and the provenance of every proposed field plus the consent are stored with the application.
+    证照免提交: each material a licence replaces is fulfilled by the applicant's newest valid one.
+    """
     actor = _applicant(ctx)
     item = await catalog.get_published(ctx, item_code)
     definition = forms.form_for(item.basic_code)
     data = form_data or {}
     _check_form(definition, data, partial=True)
+    wallet = _Wallet(ctx)
+    proposal = await _propose(definition, wallet) if prefill_confirmed or prefill_offered else []
+    kept = [f for f in proposal if data.get(f.name) == f.value]
+    if kept and not prefill_confirmed:
+        message = "请勾选确认平台根据电子证照自动填写的信息，或修改这些内容"
+        raise ValidationFailed(message, code="prefill_not_confirmed", details={"prefill_confirmed": message})
     application = Application(
         applicant_account_id=actor.account_id,
         applicant_kind=actor.kind,
@@ -201,16 +401,29 @@ async def create_draft(ctx: ServiceContext, item_code: str, form_data: dict[str,
         form_cipher=_encode_form(ctx, data),
         status=DRAFT,
         workflow_state=None,
+        prefill=_prefill_record(ctx, actor, proposal, data) if kept else None,
     )
     ctx.session.add(application)
     await ctx.session.flush()
     _event(ctx, application, "draft_created", "创建申请草稿", details={"item_version": item.version})
     _audit(ctx, events.APPLICATION_CREATED, application, item_version=item.version)
+    if application.prefill is not None:
+        sources = [s["note"] for s in application.prefill["sources"]]
+        titles = [f.title for f in kept]
+        _event(ctx, application, "prefill_confirmed", "确认由电子证照自动填写申请表", details={"fields": titles, "sources": sources})
+        _audit(
+            ctx,
+            events.PREFILL_CONSENTED,
+            application,
+            fields=[f.name for f in kept],
+            licences=[s["identifier"] for s in application.prefill["sources"] if s.get("identifier")],
+        )
+    await _reference_held_licences(ctx, application, item, wallet)
     return await _view(ctx, application, item)
 
 
 async def update_draft(ctx: ServiceContext, application_id: uuid.UUID, form_data: dict[str, Any]) -> ApplicationView:
-    """Save the form of a draft (partial forms allowed)."""
+    """Save the form of a draft (partial forms allowed); a changed pre-filled field shows as edited."""
     application = await _lock_own(ctx, application_id)
     if application.status != DRAFT:
         raise Conflict("申请已提交，不能再修改", code="not_a_draft")
@@ -220,6 +433,153 @@ async def update_draft(ctx: ServiceContext, application_id: uuid.UUID, form_data
     _event(ctx, application, "draft_saved", "保存申请草稿")
     _audit(ctx, events.APPLICATION_UPDATED, application)
     return await _view(ctx, application)
+
+
+# --- once-only: licences as materials (证照免提交) ------------------------------------------------
+
+
+async def _reference_held_licences(ctx: ServiceContext, application: Application, item: ItemView, wallet: _Wallet) -> None:
+    """Fulfil each licence-replaced material with the applicant's newest valid licence of its type, if any."""
+    for index, material in enumerate(item.content.materials):
+        found = licence_type(material.licence_type or "") if material.replacement == "licence" else None
+        held = await wallet.held(found) if found is not None else []
+        if not held:
+            continue
+        try:
+            async with ctx.session.begin_nested():
+                await _reference(ctx, application, index, material, held[0].id)
+        except ValidationFailed:
+            # A licence that fails its check now (seal, status) is not used; the applicant uploads instead.
+            log.warning("licence %s not referenced for application %s material %s", held[0].identifier, application.id, index)
+
+
+async def _reference(ctx: ServiceContext, application: Application, index: int, material: Material, licence_id: uuid.UUID) -> None:
+    """Pin one of the caller's licences (verified now) as a material; an uploaded file for it gives way."""
+    wanted = licence_type(material.licence_type or "")
+    wanted_name = wanted.name if wanted else "电子证照"
+    try:
+        ref = await licences.material_reference(ctx, licence_id)
+    except NotFound as exc:
+        message = f"未在您的卡包中找到该{wanted_name}"
+        error = ValidationFailed(message, code="licence_not_found", details={f"materials.{index}": message})
+        error.keep_changes = exc.keep_changes  # the refused read of someone else's licence stays audited
+        raise error from exc
+    view = ref.licence
+    if view.type_key != material.licence_type:
+        message = f"所选证照是{view.type_name}，“{material.name}”需要的是{wanted_name}"
+        raise ValidationFailed(message, code="licence_type_mismatch", details={f"materials.{index}": message})
+    if not ref.verification.valid:
+        message = f"{view.type_name}（{view.number}）{ref.verification.reason}，不能代替“{material.name}”，请上传该材料"
+        raise ValidationFailed(message, code="licence_not_valid", details={f"materials.{index}": message})
+    row = (
+        await ctx.session.execute(
+            select(ApplicationMaterialRef).where(ApplicationMaterialRef.application_id == application.id, ApplicationMaterialRef.material_index == index)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = ApplicationMaterialRef(application_id=application.id, material_index=index)
+        ctx.session.add(row)
+    row.material_name = material.name
+    row.licence_id = view.id
+    row.licence_identifier = ref.identifier
+    row.licence_version = ref.version
+    row.licence_type_key = view.type_key
+    row.document_sm3 = ref.document_sm3
+    row.verified_at = ref.verification.checked_at
+    row.facts = {
+        "type_name": view.type_name,
+        "number_title": view.number_title,
+        "number": view.number,
+        "holder_name": view.holder_name if view.holder_kind == "enterprise" else mask_name(view.holder_name),
+        "issuer_name": view.issuer_name,
+        "valid_from": view.valid_from.isoformat(),
+        "valid_until": view.valid_until.isoformat() if view.valid_until else None,
+        "trust_level": view.trust_level,
+    }
+    row.updated_at = utcnow()
+    await _drop_upload(ctx, application, index)
+    await ctx.session.flush()
+    details = {"material": material.name, "licence_type": view.type_name, "identifier": ref.identifier, "version": ref.version}
+    _event(ctx, application, "material_referenced", f"引用电子证照：{view.type_name}（免提交“{material.name}”）", details=details)
+    _audit(ctx, events.MATERIAL_REFERENCED, application, material_index=index, identifier=ref.identifier, version=ref.version, document_sm3=ref.document_sm3)
+
+
+async def _drop_upload(ctx: ServiceContext, application: Application, index: int) -> None:
+    """Remove the uploaded file of a material (after commit) that a licence now fulfils."""
+    upload = (
+        await ctx.session.execute(
+            select(ApplicationMaterial).where(ApplicationMaterial.application_id == application.id, ApplicationMaterial.material_index == index)
+        )
+    ).scalar_one_or_none()
+    if upload is None:
+        return
+    storage, key = storage_for(ctx.settings), upload.storage_key
+
+    async def _drop_file() -> None:
+        await storage.delete(key)
+
+    await ctx.session.delete(upload)
+    after_commit(ctx.session, _drop_file)
+
+
+async def use_licence(ctx: ServiceContext, application_id: uuid.UUID, material_index: int, licence_id: uuid.UUID) -> MaterialView:
+    """The applicant picks which of their licences fulfils a material (instead of uploading it)."""
+    application = await _lock_own(ctx, application_id)
+    if application.status not in {DRAFT, CORRECTION_REQUESTED}:
+        raise Conflict("申请已提交，不能再更换材料", code="not_a_draft")
+    item = await catalog.get_version(ctx, application.item_code, application.item_version)
+    materials = item.content.materials
+    if not 0 <= material_index < len(materials):
+        raise ValidationFailed("没有这一项申请材料", code="unknown_material", details={"material": "没有这一项申请材料"})
+    material = materials[material_index]
+    if material.replacement != "licence":
+        message = f"“{material.name}”不能用电子证照代替"
+        raise ValidationFailed(message, code="not_a_licence_material", details={f"materials.{material_index}": message})
+    await _reference(ctx, application, material_index, material, licence_id)
+    view = await _view(ctx, application, item)
+    return view.materials[material_index]
+
+
+async def licence_options(ctx: ServiceContext, application: ApplicationView) -> dict[int, list[LicenceView]]:
+    """For the draft page: per licence-replaced material, the applicant's valid licences of its type to pick from."""
+    wallet = _Wallet(ctx)
+    options: dict[int, list[LicenceView]] = {}
+    for material in application.materials:
+        found = licence_type(material.licence_type or "") if material.replaced_by == "licence" else None
+        if found is not None:
+            options[material.index] = await wallet.held(found)
+    return options
+
+
+async def _reference_status(ctx: ServiceContext, ref: ApplicationMaterialRef) -> tuple[str, str, str | None]:
+    """(effective status, its title, current identifier) of a referenced licence, checked now."""
+    try:
+        status = await licences.revocation_status(ctx, ref.licence_identifier)
+    except AppError:
+        return "unknown", "已无法核验", None
+    return status.effective_status, LICENCE_STATUS_TITLES.get(status.effective_status, status.effective_status), status.current_identifier
+
+
+async def _reference_view(ctx: ServiceContext, ref: ApplicationMaterialRef) -> LicenceReferenceView:
+    status, title, current = await _reference_status(ctx, ref)
+    facts = ref.facts
+    return LicenceReferenceView(
+        licence_id=ref.licence_id,
+        identifier=ref.licence_identifier,
+        version=ref.licence_version,
+        document_sm3=ref.document_sm3,
+        type_name=str(facts.get("type_name", "")),
+        number=str(facts.get("number", "")),
+        holder_name=str(facts.get("holder_name", "")),
+        issuer_name=str(facts.get("issuer_name", "")),
+        valid_from=date.fromisoformat(str(facts["valid_from"])),
+        valid_until=date.fromisoformat(str(facts["valid_until"])) if facts.get("valid_until") else None,
+        verified_at=ref.verified_at,
+        status=status,
+        status_title=title,
+        valid=status == "valid",
+        current_identifier=current,
+    )
 
 
 # --- materials -------------------------------------------------------------------------------
@@ -348,16 +708,24 @@ async def upload_material(ctx: ServiceContext, application_id: uuid.UUID, materi
     row.size = len(data)
     row.sm3 = digest
     row.updated_at = utcnow()
+    # An uploaded file replaces a licence referenced for the same material.
+    await ctx.session.execute(
+        delete(ApplicationMaterialRef).where(ApplicationMaterialRef.application_id == application.id, ApplicationMaterialRef.material_index == material_index)
+    )
     await ctx.session.flush()
     details = {"material": materials[material_index].name, "filename": name, "size": len(data), "sm3": digest}
     _event(ctx, application, "material_uploaded", f"上传材料：{materials[material_index].name}", details=details)
     _audit(ctx, events.MATERIAL_UPLOADED, application, material_index=material_index, size=len(data), sm3=digest)
     material = materials[material_index]
+    found = licence_type(material.licence_type or "")
     return MaterialView(
         index=material_index,
         name=material.name,
         required=material.required,
-        replaceable=material.replaceable,
+        replaceable=material.replaceable and material.replacement != "licence",
+        replaced_by=material.replacement,
+        licence_type=material.licence_type,
+        licence_type_name=found.name if found else None,
         form=material.form,
         note=material.note,
         uploaded=True,
@@ -456,13 +824,10 @@ async def submit(ctx: ServiceContext, application_id: uuid.UUID, idempotency_key
         raise Conflict("该申请已提交", code="already_submitted", details={"number": application.number})
     _check_form(forms.form_for(application.item_basic_code), _decode_form(ctx, application.form_cipher), partial=False)
     item = await catalog.get_version(ctx, application.item_code, application.item_version)
-    uploaded = set(
-        (await ctx.session.execute(select(ApplicationMaterial.material_index).where(ApplicationMaterial.application_id == application.id))).scalars()
-    )
-    missing = {f"materials.{i}": f"请上传：{m.name}" for i, m in enumerate(item.content.materials) if m.required and not m.replaceable and i not in uploaded}
-    if missing:
-        raise ValidationFailed("还有必需的申请材料未上传", code="materials_missing", details=missing)
+    await _check_materials(ctx, application, item)
     application.number = await next_number(ctx.session)
+    if application.prefill is not None:
+        application.prefill = {**application.prefill, "submitted": _prefill_outcome(ctx, application)}
     application.status = SUBMITTED
     application.submitted_at = utcnow()
     application.idempotency_key = idempotency_key or None
@@ -485,6 +850,107 @@ async def submit(ctx: ServiceContext, application_id: uuid.UUID, idempotency_key
     _audit(ctx, events.APPLICATION_SUBMITTED, application, item_version=application.item_version, process=item.content.process_type)
     _announce(ctx, application, "submitted", "提交申请", {"number": application.number})
     return Submission(await _view(ctx, application, item), created=True)
+
+
+async def _check_materials(ctx: ServiceContext, application: Application, item: ItemView) -> None:
+    """Every required material is uploaded, fetched by the platform, covered by a commitment, or fulfilled by a licence valid now."""
+    uploaded = set(
+        (await ctx.session.execute(select(ApplicationMaterial.material_index).where(ApplicationMaterial.application_id == application.id))).scalars()
+    )
+    refs = {
+        r.material_index: r
+        for r in (await ctx.session.execute(select(ApplicationMaterialRef).where(ApplicationMaterialRef.application_id == application.id))).scalars()
+    }
+    missing: dict[str, str] = {}
+    lapsed = False
+    for i, m in enumerate(item.content.materials):
+        kind = m.replacement
+        if not m.required or i in uploaded or kind in {"shared_data", "commitment"}:
+            continue
+        ref = refs.get(i)
+        if kind == "licence" and ref is not None:
+            status, title, _ = await _reference_status(ctx, ref)
+            if status == "valid":
+                continue
+            lapsed = True
+            missing[f"materials.{i}"] = f"引用的{ref.facts.get('type_name', '电子证照')}{title}，不能代替“{m.name}”，请上传该材料"
+        elif kind == "licence":
+            found = licence_type(m.licence_type or "")
+            missing[f"materials.{i}"] = f"请上传：{m.name}（您的卡包中没有有效的{found.name if found else '电子证照'}）"
+        else:
+            missing[f"materials.{i}"] = f"请上传：{m.name}"
+    if lapsed:
+        raise ValidationFailed("引用的电子证照已失效（吊销、暂停或过期），请上传相应材料", code="licence_not_valid", details=missing)
+    if missing:
+        raise ValidationFailed("还有必需的申请材料未上传", code="materials_missing", details=missing)
+
+
+def _prefill_outcome(ctx: ServiceContext, application: Application) -> dict[str, int]:
+    """At submission: how many fields the form has, how many went in as pre-filled, how many the applicant changed."""
+    form = _decode_form(ctx, application.form_cipher)
+    total = len(forms.form_for(application.item_basic_code).schema.get("properties", {}))
+    provenance = _provenance(ctx, application, form)
+    edited = sum(1 for p in provenance.values() if p.edited)
+    return {"total": total, "prefilled": len(provenance) - edited, "edited": edited}
+
+
+def _provenance(ctx: ServiceContext, application: Application, form: dict[str, Any]) -> dict[str, FieldProvenance]:
+    """Each pre-filled field's source, and whether its value differs from what the platform filled in."""
+    entries = (application.prefill or {}).get("fields", {})
+    result: dict[str, FieldProvenance] = {}
+    for name, entry in entries.items():
+        source = PrefillSource.model_validate({k: entry.get(k) for k in PrefillSource.model_fields if k in entry})
+        edited = name not in form or _digest(ctx, name, form[name]) != entry.get("digest")
+        result[name] = FieldProvenance(source=source, edited=edited)
+    return result
+
+
+def _consent(application: Application) -> PrefillConsentView | None:
+    prefill = application.prefill
+    if not prefill:
+        return None
+    fields = prefill.get("fields", {})
+    return PrefillConsentView(
+        confirmed_at=datetime.fromisoformat(prefill["confirmed_at"]),
+        text=str(prefill.get("consent", PREFILL_CONSENT_TEXT)),
+        licences=[str(s.get("note", "")) for s in prefill.get("sources", [])],
+        fields=[str(fields.get(name, {}).get("label", name)) for name in prefill.get("kept", [])],
+    )
+
+
+async def prefill_stats(ctx: ServiceContext, item_code: str) -> PrefillStats:
+    """表单免填写 of one published item: fields bound / fields total, and the share pre-filled in submitted applications.
+
+    Anonymous counts: the submitted applications' provenance records are read, never their forms.
+    """
+    item = await catalog.get_published(ctx, item_code)
+    definition = forms.form_for(item.basic_code)
+    properties = definition.schema.get("properties", {})
+    bound = forms.bindings_of(definition)
+    total = len(properties)
+    rows = (await ctx.session.execute(select(Application.prefill).where(Application.item_code == item.code, Application.submitted_at.is_not(None)))).scalars()
+    submitted = prefilled_apps = prefilled = edited = 0
+    for prefill in rows:
+        submitted += 1
+        outcome = (prefill or {}).get("submitted")
+        if not outcome:
+            continue
+        prefilled_apps += 1
+        prefilled += int(outcome.get("prefilled", 0))
+        edited += int(outcome.get("edited", 0))
+    return PrefillStats(
+        item_code=item.code,
+        form_id=definition.form_id,
+        fields_total=total,
+        fields_bound=len(bound),
+        bound_share=round(len(bound) / total, 3) if total else 0.0,
+        bound_fields=[str(properties[name].get("title", name)) for name in bound],
+        applications_submitted=submitted,
+        applications_prefilled=prefilled_apps,
+        fields_prefilled=prefilled,
+        fields_edited=edited,
+        prefilled_share=round(prefilled / (total * submitted), 3) if submitted and total else None,
+    )
 
 
 # --- the workflow seam -------------------------------------------------------------------------
@@ -598,15 +1064,26 @@ async def _view(ctx: ServiceContext, application: Application, item: ItemView | 
             select(ApplicationEvent).where(ApplicationEvent.application_id == application.id).order_by(ApplicationEvent.occurred_at, ApplicationEvent.id)
         )
     ).scalars()
+    refs = {
+        r.material_index: r
+        for r in (await ctx.session.execute(select(ApplicationMaterialRef).where(ApplicationMaterialRef.application_id == application.id))).scalars()
+    }
     materials = []
     for i, m in enumerate(item.content.materials):
         up = uploads.get(i)
+        ref = await _reference_view(ctx, refs[i]) if i in refs and up is None else None
+        found = licence_type(m.licence_type or "")
         materials.append(
             MaterialView(
                 index=i,
                 name=m.name,
                 required=m.required,
-                replaceable=m.replaceable,
+                # Nothing to upload: fetched or committed, or fulfilled by a licence that is valid now.
+                replaceable=m.replaceable and (m.replacement != "licence" or (ref is not None and ref.valid)),
+                replaced_by=m.replacement,
+                licence_type=m.licence_type,
+                licence_type_name=found.name if found else None,
+                reference=ref,
                 form=m.form,
                 note=m.note,
                 uploaded=up is not None,
@@ -619,6 +1096,7 @@ async def _view(ctx: ServiceContext, application: Application, item: ItemView | 
         )
     if audit:
         _audit(ctx, events.APPLICATION_READ, application)
+    form = _decode_form(ctx, application.form_cipher)
     return ApplicationView(
         id=application.id,
         number=application.number,
@@ -634,7 +1112,7 @@ async def _view(ctx: ServiceContext, application: Application, item: ItemView | 
         item_basic_code=application.item_basic_code,
         item_version=application.item_version,
         form_id=application.form_id,
-        form=_decode_form(ctx, application.form_cipher),
+        form=form,
         materials=materials,
         events=[
             EventView(step=e.step, title=e.title, actor_role=e.actor_role, actor_department=e.actor_department, occurred_at=e.occurred_at, details=e.details)
@@ -642,6 +1120,8 @@ async def _view(ctx: ServiceContext, application: Application, item: ItemView | 
         ],
         workflow_state={k: v for k, v in application.workflow_state.items() if k != "engine"} if application.workflow_state else None,
         awaiting_applicant=_awaiting_applicant(application),
+        prefilled=_provenance(ctx, application, form),
+        prefill_consent=_consent(application),
     )
 
 

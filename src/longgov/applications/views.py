@@ -81,59 +81,68 @@ async def _draft_page(
         action=f"{_base(ctx)}/drafts/{application.id}",
         idempotency_key=uuid.uuid4().hex,
         base=_base(ctx),
+        sources={name: p.source for name, p in application.prefilled.items()},
+        edited={name for name, p in application.prefilled.items() if p.edited},
+        proposal=None,
+        licence_options=await services.licence_options(ctx, application),
     )
 
 
-@get(["/citizen/items/{code:str}/apply", "/enterprise/items/{code:str}/apply"], operation_id="pageApplicationNew", opt=_SUBMIT, include_in_schema=False)
-async def new_page(request: Request[Any, Any, Any], ctx: Ctx, code: FromPath[str]) -> Template:
-    """The empty application form of an item."""
+async def _new_page(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    code: str,
+    *,
+    values: dict[str, Any] | None = None,
+    error: AppError | None = None,
+    confirmed: bool = False,
+) -> Template:
+    """The application form of an item, pre-filled from the applicant's valid licences (表单免填写) with each source shown."""
     item, definition = await services.form_of_item(ctx, code)
+    proposal = await services.prefill_proposal(ctx, item.code)
     return page(
         request,
         "applications/apply.html",
         _portal(ctx),
+        status_code=error.status_code if error else 200,
         application=None,
         item_name=item.content.name,
         department=item.department,
         definition=definition,
         fields=forms.fields_of(definition),
-        values={},
-        errors={},
-        error=None,
+        values=values if values is not None else proposal.values,
+        errors=error.details if error and isinstance(error.details, dict) else {},
+        error=error,
         message=None,
         action=f"/{_portal(ctx)}/items/{item.code}/apply",
         idempotency_key="",
         base=_base(ctx),
+        sources={f.name: f.source for f in proposal.fields},
+        edited={f.name for f in proposal.fields if values is not None and values.get(f.name) != f.value},
+        proposal=proposal,
+        confirmed=confirmed,
+        licence_options={},
     )
+
+
+@get(["/citizen/items/{code:str}/apply", "/enterprise/items/{code:str}/apply"], operation_id="pageApplicationNew", opt=_SUBMIT, include_in_schema=False)
+async def new_page(request: Request[Any, Any, Any], ctx: Ctx, code: FromPath[str]) -> Template:
+    """The application form of an item, pre-filled from the applicant's licences where the form says so."""
+    return await _new_page(request, ctx, code)
 
 
 @post(["/citizen/items/{code:str}/apply", "/enterprise/items/{code:str}/apply"], operation_id="pageApplicationCreate", opt=_SUBMIT, include_in_schema=False)
 async def create_page(request: Request[Any, Any, Any], ctx: Ctx, code: FromPath[str]) -> Response[Any] | Template:
-    """Save the first version of the form as a draft, then continue on the draft page."""
+    """Save the first version of the form as a draft (with the consent to pre-filling), then continue on the draft page."""
     item, definition = await services.form_of_item(ctx, code)
-    values = forms.coerce_posted(definition, await _posted(request))
+    posted = await _posted(request)
+    values = forms.coerce_posted(definition, posted)
+    confirmed = posted.get("prefill_confirmed") in {"on", "true", "1"}
     try:
-        draft = await services.create_draft(ctx, item.code, values)
+        draft = await services.create_draft(ctx, item.code, values, prefill_confirmed=confirmed, prefill_offered=posted.get("prefill_offered") == "1")
     except AppError as error:
         await ctx.session.rollback()
-        return page(
-            request,
-            "applications/apply.html",
-            _portal(ctx),
-            status_code=error.status_code,
-            application=None,
-            item_name=item.content.name,
-            department=item.department,
-            definition=definition,
-            fields=forms.fields_of(definition),
-            values=values,
-            errors=error.details if isinstance(error.details, dict) else {},
-            error=error,
-            message=None,
-            action=f"/{_portal(ctx)}/items/{item.code}/apply",
-            idempotency_key="",
-            base=_base(ctx),
-        )
+        return await _new_page(request, ctx, item.code, values=values, error=error, confirmed=confirmed)
     return redirect(f"{_base(ctx)}/drafts/{draft.id}")
 
 
@@ -184,6 +193,33 @@ async def upload_page(request: Request[Any, Any, Any], ctx: Ctx, application_id:
     target = services.parse_id(application_id)
     message, error = await _receive_material(request, ctx, target)
     return await _draft_page(request, ctx, target, message=message, error=error)
+
+
+@post(
+    ["/citizen/applications/drafts/{application_id:str}/licence", "/enterprise/applications/drafts/{application_id:str}/licence"],
+    operation_id="pageApplicationUseLicence",
+    opt=_SUBMIT,
+    include_in_schema=False,
+)
+async def use_licence_page(request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[str]) -> Template:
+    """证照免提交 from the draft page: the picked licence fulfils the material instead of a file."""
+    target = services.parse_id(application_id)
+    posted = await _posted(request)
+    raw_index, raw_licence = posted.get("material", ""), posted.get("licence_id", "")
+    try:
+        if not raw_index.isdigit() or len(raw_index) > 3:  # noqa: PLR2004 - at most 60 materials
+            raise ValidationFailed("请指明材料序号", code="unknown_material", details={"material": "请指明材料序号"})
+        try:
+            licence_id = uuid.UUID(raw_licence)
+        except ValueError:
+            raise ValidationFailed("请选择一份电子证照", code="licence_not_found", details={f"materials.{raw_index}": "请选择一份电子证照"}) from None
+        material = await services.use_licence(ctx, target, int(raw_index), licence_id)
+    except AppError as error:
+        await ctx.session.rollback()
+        return await _draft_page(request, ctx, target, error=error)
+    reference = material.reference
+    note = f"{reference.type_name}（{reference.number}）" if reference else "电子证照"
+    return await _draft_page(request, ctx, target, message=f"已引用{note}作为“{material.name}”，无需上传")
 
 
 @post(
@@ -445,6 +481,7 @@ route_handlers = [
     draft_page,
     save_page,
     upload_page,
+    use_licence_page,
     submit_page,
     list_page,
     timeline_page,

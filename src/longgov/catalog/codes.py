@@ -10,17 +10,10 @@ shapes in practice (``511A0138000000``, ``511Z07001006``, ``G-000007-001`` …).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache
-from itertools import product
 
 from longgov.identity import services as identity
-
-# GB 32100 character set (no I, O, S, V, Z) and GB 11714 organisation-code characters.
-USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_ORG_CHECK_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 BASIC_CODE = re.compile(r"^(?:[0-9]{3}[A-Z][0-9]{8}(?:[0-9]{2})?|[0-9]{12}(?:[0-9]{2})?|[A-Z]-[0-9]{6}-[0-9]{3,4}|[0-9][A-Z]-[0-9]{4}-[0-9]{5})$")
 IMPLEMENTATION_CODE = re.compile(r"^(?P<basic>.+)-(?P<division>[0-9]{12})-(?P<sub>[0-9]{3})-(?P<uscc>[0-9A-Z]{18})-(?P<business>[0-9])-(?P<variant>[0-9]{2})$")
@@ -70,20 +63,6 @@ def implementation_code(basic_code: str, division_code: str, uscc: str, *, sub_b
     return str(ImplementationCode(basic_code, division_code + "000000", sub_body, uscc, business, variant))
 
 
-@cache
 def government_body_uscc(organisation_code: str, division_code: str) -> str:
-    """A valid GB 32100 USCC for a government body (authority 1 机构编制, category 1 机关).
-
-    Organisations in the identity tree carry no USCC; this derives a stable one from the
-    organisation code so the same body always gets the same code. The two check characters
-    are found with identity's validator (other domains may use only its services), which
-    accepts exactly one of the candidates.
-    """
-    digest = hashlib.sha256(organisation_code.encode()).digest()
-    body = "".join(USCC_CHARSET[b % len(USCC_CHARSET)] for b in digest[:8])
-    for org_check, check in product(_ORG_CHECK_CHARSET, USCC_CHARSET):
-        candidate = f"11{division_code}{body}{org_check}{check}"
-        if identity.validate_code("uscc", candidate).valid:
-            return candidate
-    msg = f"no valid USCC for {organisation_code!r}"  # pragma: no cover - one candidate is always valid
-    raise ValueError(msg)
+    """The USCC of a government body, derived by identity (the same code licences use for issuers)."""
+    return identity.organisation_uscc(organisation_code, division_code)

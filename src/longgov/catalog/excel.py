@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 from pydantic import ValidationError
 
-from longgov.catalog.schemas import CHANNEL_TITLES, PROCESS_TITLES, ItemContent, ItemView
+from longgov.catalog.schemas import CHANNEL_TITLES, PROCESS_TITLES, REPLACED_BY_TITLES, ItemContent, ItemView
 
 ITEM_SHEET = "事项"
 MATERIAL_SHEET = "材料"
@@ -42,6 +42,9 @@ ITEM_COLUMNS = (
 # An optional last column (workbooks exported before it existed still import): 联审 co-reviewing department kinds.
 CO_REVIEWERS_COLUMN = "联审部门"
 MATERIAL_COLUMNS = ("实施编码", "材料名称", "材料形式", "份数", "是否必需", "可免提交", "说明")
+# Optional (older templates lack them): what replaces the material (X1) and the licence type's key.
+MATERIAL_EXTRA_COLUMNS = ("替代方式", "证照类型")
+_REPLACED_BY_BY_TITLE = {v: k for k, v in REPLACED_BY_TITLES.items()}
 _CHANNEL_BY_TITLE = {v: k for k, v in CHANNEL_TITLES.items()}
 _PROCESS_BY_TITLE = {v: k for k, v in PROCESS_TITLES.items()}
 _YES, _NO = "是", "否"
@@ -83,7 +86,7 @@ def write_workbook(items: list[ItemView]) -> bytes:
     sheet.title = ITEM_SHEET
     sheet.append((*ITEM_COLUMNS, CO_REVIEWERS_COLUMN))
     materials = book.create_sheet(MATERIAL_SHEET)
-    materials.append(MATERIAL_COLUMNS)
+    materials.append((*MATERIAL_COLUMNS, *MATERIAL_EXTRA_COLUMNS))
     for item in items:
         c = item.content
         sheet.append(
@@ -111,7 +114,19 @@ def write_workbook(items: list[ItemView]) -> bytes:
             ]
         )
         for m in c.materials:
-            materials.append([item.code, m.name, m.form, m.count, _YES if m.required else _NO, _YES if m.replaceable else _NO, m.note])
+            materials.append(
+                [
+                    item.code,
+                    m.name,
+                    m.form,
+                    m.count,
+                    _YES if m.required else _NO,
+                    _YES if m.replaceable else _NO,
+                    m.note,
+                    REPLACED_BY_TITLES[m.replaced_by] if m.replaced_by else "",
+                    m.licence_type or "",
+                ]
+            )
     for ws in (sheet, materials):
         for cell in ws[1]:
             cell.font = Font(bold=True)
@@ -185,7 +200,7 @@ def read_workbook(data: bytes) -> ParsedWorkbook:  # noqa: C901, PLR0912, PLR091
     result = ParsedWorkbook()
     materials: dict[str, list[dict[str, Any]]] = {}
     for number, raw in enumerate(material_rows[1:], start=2):
-        values = list(raw) + [None] * (len(MATERIAL_COLUMNS) - len(raw))
+        values = list(raw) + [None] * (len(MATERIAL_COLUMNS) + len(MATERIAL_EXTRA_COLUMNS) - len(raw))
         if not any(_text(v) for v in values):
             continue
         errors: list[str] = []
@@ -198,6 +213,13 @@ def read_workbook(data: bytes) -> ParsedWorkbook:  # noqa: C901, PLR0912, PLR091
             "replaceable": _flag(values[5], errors, "可免提交"),
             "note": _text(values[6]),
         }
+        replaced_by = _text(values[7])
+        if replaced_by:
+            if replaced_by not in _REPLACED_BY_BY_TITLE:
+                errors.append(f"替代方式应为{'、'.join(REPLACED_BY_TITLES.values())}之一")
+            material["replaced_by"] = _REPLACED_BY_BY_TITLE.get(replaced_by)
+        if _text(values[8]):
+            material["licence_type"] = _text(values[8])
         if not code:
             errors.append("缺少实施编码")
         if not material["name"]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from longgov.catalog.schemas import ItemContent, Reduction, VersionMetrics
+from longgov.catalog.schemas import REPLACED_BY_TITLES, ItemContent, Material, MaterialReplacement, Reduction, VersionMetrics
 
 # 办理环节 per process type: the staff user tasks on the main path of each BPMN process in
 # ``longgov/workflow/processes`` (the applicant's correction loop and the per-department copies of the
@@ -66,11 +66,25 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return round(value, 1)
 
 
+def replacement_of(material: Material) -> MaterialReplacement:
+    """X1: what replaces a replaceable material — a licence (named by its type), a shared-data call or a commitment."""
+    kind = material.replaced_by or "shared_data"
+    title = REPLACED_BY_TITLES[kind]
+    if kind == "licence" and material.licence_type is not None:
+        from longgov.licences import services as licences  # noqa: PLC0415 - the type's Chinese name, only for licence-replaced materials
+
+        names = {t.key: t.name for t in licences.list_types()}
+        title = f"{title}：{names.get(material.licence_type, material.licence_type)}"
+    return MaterialReplacement(name=material.name, replaced_by=kind, title=title, licence_type=material.licence_type)
+
+
 def version_metrics(version: int, status: str, published_at: datetime | None, content: ItemContent, durations: Sequence[int] = ()) -> VersionMetrics:
     """The metrics of one version; ``durations`` are the working days its concluded applications took."""
     steps = PROCESS_STEPS.get(content.process_type, ())
     required = [m for m in content.materials if m.required]
-    replaceable = sum(1 for m in required if m.replaceable)
+    replacements = [replacement_of(m) for m in required if m.replaceable]
+    replaceable = len(replacements)
+    kinds = [r.replaced_by for r in replacements]
     return VersionMetrics(
         version=version,
         status=status,
@@ -81,6 +95,10 @@ def version_metrics(version: int, status: str, published_at: datetime | None, co
         materials=len(required),
         materials_replaceable=replaceable,
         materials_to_submit=len(required) - replaceable,
+        materials_by_licence=kinds.count("licence"),
+        materials_by_shared_data=kinds.count("shared_data"),
+        materials_by_commitment=kinds.count("commitment"),
+        replacements=replacements,
         statutory_days=content.statutory_days,
         promised_days=content.promised_days,
         actual_count=len(durations),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
@@ -23,6 +24,9 @@ ItemType = Literal["行政许可", "行政确认", "行政给付", "行政裁决
 MaterialForm = Literal["原件", "复印件", "电子件"]
 Channel = Literal["online", "mobile", "nearby", "off_site", "cross_province"]
 ProcessType = Literal["instant", "promised", "joint_review"]
+# 证照免提交 / 数据共享 / 告知承诺: how the platform replaces a material (X1).
+ReplacedBy = Literal["licence", "shared_data", "commitment"]
+REPLACED_BY_TITLES: dict[str, str] = {"licence": "电子证照", "shared_data": "数据共享", "commitment": "告知承诺"}
 
 CHANNEL_TITLES: dict[str, str] = {
     "online": "全程网办",
@@ -35,6 +39,14 @@ PROCESS_TITLES: dict[str, str] = {"instant": "即办件", "promised": "承诺件
 FORM_TITLES: tuple[str, ...] = ("原件", "复印件", "电子件")
 
 
+@cache
+def licence_type_keys() -> frozenset[str]:
+    """Keys of the licence catalogue's types (``business_licence`` …)."""
+    from longgov.licences import services as licences  # noqa: PLC0415 - only licence-replaced materials need the licence catalogue
+
+    return frozenset(t.key for t in licences.list_types())
+
+
 class Material(StrictModel):
     """申请材料 — one required material."""
 
@@ -45,6 +57,30 @@ class Material(StrictModel):
     # 证照免提交 / 数据共享: the platform can fetch it instead of asking the applicant.
     replaceable: bool = False
     note: str = Field(default="", max_length=500)
+    # What replaces it: a licence of ``licence_type`` (key in the licence catalogue) held by the applicant,
+    # a shared-data call, or a written commitment (告知承诺). None on a replaceable material: shared data.
+    replaced_by: ReplacedBy | None = None
+    licence_type: str | None = Field(default=None, max_length=60)
+
+    @model_validator(mode="after")
+    def _replacement(self) -> Self:
+        if self.replaced_by is not None and not self.replaceable:
+            msg = f"材料“{self.name}”标明了替代方式，应同时标为可免提交"
+            raise ValueError(msg)
+        if (self.replaced_by == "licence") != (self.licence_type is not None):
+            msg = f"材料“{self.name}”：以电子证照替代时须指明证照类型，其他替代方式不能指明证照类型"
+            raise ValueError(msg)
+        if self.licence_type is not None and self.licence_type not in licence_type_keys():
+            msg = f"材料“{self.name}”：未知的证照类型 {self.licence_type}"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def replacement(self) -> str | None:
+        """How the material is replaced (licence | shared_data | commitment), None when it must be submitted."""
+        if not self.replaceable:
+            return None
+        return self.replaced_by or "shared_data"
 
 
 class Fee(StrictModel):
@@ -167,6 +203,15 @@ class SearchResult(BaseModel):
     url: str
 
 
+class MaterialReplacement(BaseModel):
+    """One required material the platform replaces, and how."""
+
+    name: str
+    replaced_by: ReplacedBy
+    title: str  # 电子证照：营业执照 / 数据共享 / 告知承诺
+    licence_type: str | None = None
+
+
 class VersionMetrics(BaseModel):
     """减环节、减材料、减时限、减费用 (R3.5): the measurable burden of one item version."""
 
@@ -179,6 +224,11 @@ class VersionMetrics(BaseModel):
     materials: int  # required materials
     materials_replaceable: int  # of those, what the platform fetches itself (免提交)
     materials_to_submit: int
+    # X1: of the replaceable ones, what replaces each (电子证照 / 数据共享 / 告知承诺).
+    materials_by_licence: int = 0
+    materials_by_shared_data: int = 0
+    materials_by_commitment: int = 0
+    replacements: list[MaterialReplacement] = Field(default_factory=list)
     statutory_days: int
     promised_days: int
     actual_count: int  # concluded applications on this version

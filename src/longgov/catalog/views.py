@@ -177,8 +177,13 @@ def _split(text: str) -> list[str]:
     return [p.strip() for p in text.replace("，", "、").replace(",", "、").split("、") if p.strip()]
 
 
-def _content_from_form(values: dict[str, str], channels: list[str], co_reviewers: list[str] | None = None) -> ItemContent:
-    """Build item content from the edit form; raises ValidationFailed with a Chinese reason."""
+def _content_from_form(values: dict[str, str], channels: list[str], co_reviewers: list[str] | None = None, previous: ItemContent | None = None) -> ItemContent:
+    """Build item content from the edit form; raises ValidationFailed with a Chinese reason.
+
+    The text lines carry no replacement kind: a material still marked 可免提交 keeps how the
+    previous version replaced it (licence type, shared data, commitment), matched by name.
+    """
+    replacements = {m.name: (m.replaced_by, m.licence_type) for m in (previous.materials if previous else []) if m.replaceable}
     materials = []
     for line in values.get("materials", "").splitlines():
         if not line.strip():
@@ -195,6 +200,8 @@ def _content_from_form(values: dict[str, str], channels: list[str], co_reviewers
                 "note": parts[5],
             }
         )
+        if materials[-1]["replaceable"] and parts[0] in replacements:
+            materials[-1]["replaced_by"], materials[-1]["licence_type"] = replacements[parts[0]]
     fees = []
     for line in values.get("fees", "").splitlines():
         if line.strip():
@@ -239,7 +246,7 @@ async def edit_page(request: Request[Any, Any, Any], ctx: Ctx, code: FromPath[st
     channels = [str(ch) for ch in form.getall("channels")] if "channels" in form else []
     co_reviewers = [str(d) for d in form.getall("co_reviewing_departments")] if "co_reviewing_departments" in form else []
     try:
-        content = _content_from_form(values, channels, co_reviewers)
+        content = _content_from_form(values, channels, co_reviewers, previous=item.content)
         saved = await services.update_item(ctx, code, content, note=values.get("change_note", "").strip())
     except AppError as exc:
         form_values = {**values, "channels": channels, "co_reviewing_departments": co_reviewers}

@@ -15,8 +15,8 @@ import segno
 from fpdf import FPDF
 from fpdf.enums import Align, WrapMode, XPos, YPos
 
-from longgov.documents.fonts import CjkFonts
 from longgov.documents.schemas import KIND_TITLES, DocumentKind
+from longgov.kernel.fonts import CjkFonts
 
 INDENT = "\u3000\u3000"
 BODY_PT = 14

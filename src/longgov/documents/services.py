@@ -19,12 +19,12 @@ from sqlalchemy.orm import undefer
 from longgov.applications import services as applications
 from longgov.db import utcnow
 from longgov.documents import events, numbering
-from longgov.documents.fonts import fonts_for
 from longgov.documents.models import Document
 from longgov.documents.pdf import DocumentContent, Material, render_pdf
 from longgov.documents.schemas import KIND_TITLES, DocumentFields, DocumentKind, DocumentView, VerificationView
 from longgov.identity import services as identity
 from longgov.kernel.errors import NotFound, PermissionDenied, ValidationFailed
+from longgov.kernel.fonts import fonts_for
 from longgov.platform import ServiceContext
 from longgov.security.audit.service import record
 from longgov.security.crypto import constant_time_equal, sm2_sign, sm2_verify, sm3_digest, sm3_hex, sm3_hmac

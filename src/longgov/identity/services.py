@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
@@ -21,10 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from longgov.db import after_commit, utcnow
 from longgov.identity import events
 from longgov.identity.codes import (
+    USCC_CHARSET,
     CodeCheck,
     check_mobile_phone,
     check_resident_id,
     check_uscc,
+    make_uscc,
     mask_resident_id,
     normalise_resident_id,
 )
@@ -1087,6 +1090,19 @@ async def staff_holding(ctx: ServiceContext, permission: Permission) -> list[Pri
         .order_by(Account.created_at, Account.id)
     )
     return [await principal_for_account(ctx.session, account) for account in (await ctx.session.execute(query)).scalars()]
+
+
+@functools.cache
+def organisation_uscc(organisation_code: str, division_code: str) -> str:
+    """A valid GB 32100 USCC for a government body (authority 1 机构编制, category 1 机关), stable per organisation.
+
+    Organisations in the tree carry no USCC of their own; the catalogue (implementation codes) and
+    licences (issuer codes, identifiers) both need one, so it is derived here from the organisation
+    code: the same body always gets the same code.
+    """
+    digest = hashlib.sha256(organisation_code.encode()).digest()
+    body = "".join(USCC_CHARSET[b % len(USCC_CHARSET)] for b in digest[:8])
+    return make_uscc("1", "1", division_code, body)
 
 
 def department_kind_titles() -> dict[str, str]:

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from longgov.kernel.errors import ValidationFailed
-from longgov.licences import services
+from longgov.db import utcnow
+from longgov.kernel.errors import NotFound, ValidationFailed
+from longgov.licences import presentations, services, trust
 from longgov.licences.catalogue import licence_types
 from longgov.licences.credentials import context_document
 from longgov.licences.schemas import (
+    DisclosableField,
+    ExternalImportResult,
     ImportReport,
     IssueRequest,
     LicenceHistoryEntry,
     LicenceTypeView,
     LicenceView,
+    PresentationRequest,
+    PresentationVerification,
+    PresentationView,
     Renewal,
     StatusChange,
     StatusView,
+    TrustedIssuerInput,
+    TrustedIssuerView,
     VerificationResult,
 )
 from longgov.security.permissions import Permission
@@ -37,6 +46,14 @@ Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
 StatusFilter = Annotated[str | None, QueryParameter(max_length=12, description="valid | suspended | revoked")]
 TypeFilter = Annotated[str | None, QueryParameter(max_length=21)]
+
+
+def parse_uuid(value: str, message: str, code: str) -> uuid.UUID:
+    """A UUID from a path segment; NotFound when it is not one."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound(message, code=code) from None
 
 
 async def _body(request: Request[Any, Any, Any]) -> bytes:
@@ -93,6 +110,76 @@ class LicencesController(Controller):
     async def verify_credential(self, ctx: Ctx, request: Request[Any, Any, Any]) -> VerificationResult:
         """核验 a licence Verifiable Credential (sm2-jcs-2026 proof, status, validity)."""
         return await services.verify_credential(ctx, await _body(request))
+
+    @post("/verify", operation_id="licencesVerify", opt=PUBLIC_POST, status_code=200)
+    async def verify(self, ctx: Ctx, request: Request[Any, Any, Any]) -> PresentationVerification:
+        """核验 a presentation (or ``{"presentation", "verifier"}``, ``{"code", "verifier"}``), a sealed licence or a VC.
+
+        Always 200 with ``{"valid", "code", "reason", …}``; a presentation shows only its disclosed fields.
+        """
+        body = await request.body()
+        if len(body) > MAX_VERIFY_BYTES:
+            return PresentationVerification(valid=False, code="payload_too_large", reason="提交的数据过大（不超过256KB）", checked_at=utcnow())
+        return await presentations.verify_any(ctx, body)
+
+    @get("/trust-list", operation_id="licencesTrustList", opt=PUBLIC)
+    async def trust_list(self, ctx: Ctx) -> Response[dict[str, Any]]:
+        """信任列表: the platform key, this platform's issuers' seal keys and the recognised external issuers, signed."""
+        return Response(await trust.trust_list(ctx), headers={"cache-control": "no-store"})
+
+    # --- mutual recognition: the external trust list ----------------------------------------------
+
+    @get("/trusted-issuers", operation_id="licencesTrustedIssuers", opt=require(Permission.LicencesTrustManage))
+    async def trusted_issuers(self, ctx: Ctx) -> list[TrustedIssuerView]:
+        """互认信任列表: external issuers' keys."""
+        return await trust.trusted_issuers(ctx)
+
+    @post("/trusted-issuers", operation_id="licencesTrustedIssuerAdd", opt=require(Permission.LicencesTrustManage), status_code=201)
+    async def add_trusted_issuer(self, ctx: Ctx, data: JSONBody[TrustedIssuerInput]) -> TrustedIssuerView:
+        """Trust another province's issuer key."""
+        return await trust.add_trusted_issuer(ctx, data)
+
+    @post("/trusted-issuers/{issuer_ref:str}/retire", operation_id="licencesTrustedIssuerRetire", opt=require(Permission.LicencesTrustManage), status_code=200)
+    async def retire_trusted_issuer(self, ctx: Ctx, issuer_ref: FromPath[str], data: JSONBody[StatusChange]) -> TrustedIssuerView:
+        """Stop trusting a key."""
+        issuer_id = parse_uuid(issuer_ref, "信任列表中没有该密钥", "trusted_issuer_not_found")
+        return await trust.retire_trusted_issuer(ctx, issuer_id, data.reason)
+
+    # --- holders: presentations (用证) and imports from other provinces ------------------------------
+
+    @post("/external", operation_id="licencesImportExternal", opt=require(Permission.LicencesOwnRead), status_code=200)
+    async def import_external(self, ctx: Ctx, request: Request[Any, Any, Any]) -> ExternalImportResult:
+        """导入外省签发的电子证照 (the sealed JSON as the body) into the holder's wallet."""
+        return await trust.import_external_licence(ctx, await _body(request))
+
+    @get("/presentations", operation_id="licencesPresentations", opt=require(Permission.LicencesOwnRead))
+    async def my_presentations(self, ctx: Ctx, limit: Limit = 50) -> list[PresentationView]:
+        """我的证照使用记录: presentations and who verified them."""
+        return await presentations.my_presentations(ctx, limit=limit)
+
+    @get("/presentations/{presentation_id:str}", operation_id="licencesPresentation", opt=require(Permission.LicencesOwnRead))
+    async def presentation(self, ctx: Ctx, presentation_id: FromPath[str]) -> PresentationView:
+        """One presentation with its signed JSON and its verifications."""
+        return await presentations.presentation_detail(ctx, presentation_id)
+
+    @post(
+        "/presentations/{presentation_id:str}/withdraw", operation_id="licencesPresentationWithdraw", opt=require(Permission.LicencesOwnRead), status_code=200
+    )
+    async def withdraw(self, ctx: Ctx, presentation_id: FromPath[str]) -> PresentationView:
+        """撤回: later verifications answer ``withdrawn``."""
+        return await presentations.withdraw_presentation(ctx, presentation_id)
+
+    @post("/{licence_ref:str}/presentations", operation_id="licencesPresent", opt=require(Permission.LicencesOwnRead), status_code=201)
+    async def present(self, ctx: Ctx, licence_ref: FromPath[str], data: JSONBody[PresentationRequest]) -> PresentationView:
+        """出示: a signed presentation of chosen fields for a purpose (QR link, short code)."""
+        licence_id = services.parse_licence_id(licence_ref)
+        return await presentations.create_presentation(ctx, licence_id, data)
+
+    @get("/{licence_ref:str}/disclosable", operation_id="licencesDisclosable", opt=require(Permission.LicencesOwnRead))
+    async def disclosable(self, ctx: Ctx, licence_ref: FromPath[str]) -> list[DisclosableField]:
+        """The fields a holder may disclose (``always``: in every presentation)."""
+        licence_id = services.parse_licence_id(licence_ref)
+        return await presentations.disclosable_fields(ctx, licence_id)
 
     # --- holders: the wallet ------------------------------------------------------------------------
 

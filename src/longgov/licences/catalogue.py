@@ -9,11 +9,9 @@ register) and its type-specific fields with their Chinese titles (GB/T 36903 dat
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
-from itertools import product
 from pathlib import Path
 from typing import Literal
 
@@ -137,24 +135,6 @@ def resolve_type(ref: str) -> LicenceType | None:
     return type_by_code(ref) or type_by_key(ref) or next((t for t in licence_types() if t.name == ref), None)
 
 
-# GB 32100 characters (no I, O, S, V, Z) and GB 11714 organisation-code check characters.
-_USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_ORG_CHECK_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-@cache
 def government_uscc(organisation_code: str, division_code: str) -> str:
-    """The USCC of a government body (authority 1 机构编制, category 1 机关), stable per organisation.
-
-    Organisations in the identity tree carry no USCC; the service catalogue derives one from the
-    organisation code and this is the same derivation (a test keeps them equal), so an issuer has
-    one code across implementation codes and licence identifiers.
-    """
-    digest = hashlib.sha256(organisation_code.encode()).digest()
-    body = "".join(_USCC_CHARSET[b % len(_USCC_CHARSET)] for b in digest[:8])
-    for org_check, check in product(_ORG_CHECK_CHARSET, _USCC_CHARSET):
-        candidate = f"11{division_code}{body}{org_check}{check}"
-        if identity.validate_code("uscc", candidate).valid:
-            return candidate
-    msg = f"no valid USCC for {organisation_code!r}"  # pragma: no cover - one candidate is always valid
-    raise ValueError(msg)
+    """The USCC of a government body, derived by identity (the catalogue's implementation codes use the same)."""
+    return identity.organisation_uscc(organisation_code, division_code)

@@ -1,4 +1,9 @@
-"""Demo licences for the demo citizens and enterprises (idempotent: numbers are derived, re-runs skip them)."""
+"""Demo licences for the demo citizens and enterprises (idempotent: numbers are derived, re-runs skip them).
+
+Also the mutual-recognition demo: an external issuer (四川省教育厅) with its own SM2 key, generated in
+the var dir on first run, trusted on the external trust list, and 教师资格证 it sealed for the first
+demo citizens, imported as 外省签发 licences.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,16 @@ import contextlib
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from longgov.identity import services as identity
 from longgov.kernel.errors import Conflict
-from longgov.licences import services
-from longgov.licences.catalogue import type_by_key
-from longgov.licences.schemas import HolderInput
+from longgov.licences import sealing, services, trust
+from longgov.licences.catalogue import government_uscc, type_by_key
+from longgov.licences.identifiers import make_identifier
+from longgov.licences.schemas import HolderInput, TrustedIssuerInput
 from longgov.platform import ServiceContext
+from longgov.security.crypto import SM2KeyPair, generate_sm2_keypair, sm2_keypair_from_pem, sm2_private_key_to_pem, sm2_public_key_to_pem, sm3_hex
 
 ETHNICITIES = ("汉族", "汉族", "汉族", "回族", "藏族", "东乡族", "裕固族", "汉族")
 FOOD_INDUSTRIES = {"农产品加工", "餐饮", "个体工商户", "酒类"}
@@ -279,3 +287,79 @@ async def seed_licences(ctx: ServiceContext, persons: list[DemoPerson], enterpri
         await _person_licences(ctx, rng, i, person, spouse)
     for i, enterprise in enumerate(enterprises):
         await _enterprise_licences(ctx, i, enterprise)
+    await seed_external(ctx, persons[:EXTERNAL_HOLDERS])
+
+
+# --- 互通互认: a second, "external province" issuer -------------------------------------------------------
+
+EXTERNAL_HOLDERS = 3
+EXTERNAL_REGION = "四川省"
+EXTERNAL_NAME = "四川省教育厅"
+EXTERNAL_KEY_FILE = "sichuan-education.pem"
+
+
+def external_keypair(var_dir: Path) -> SM2KeyPair:
+    """The demo external issuer's SM2 key, generated on first use in the var dir (never in the repository)."""
+    path = var_dir / "external-issuers" / EXTERNAL_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.write_bytes(sm2_private_key_to_pem(generate_sm2_keypair()))
+        path.chmod(0o600)
+    return sm2_keypair_from_pem(path.read_bytes())
+
+
+async def seed_external(ctx: ServiceContext, persons: list[DemoPerson]) -> None:
+    """四川省教育厅 as a trusted external issuer and the 教师资格证 it sealed for the first demo citizens.
+
+    The licences are imported through the same path a holder's upload takes.
+    """
+    keypair = external_keypair(ctx.settings.var_dir)
+    uscc = government_uscc("510000-education", "510000")
+    with contextlib.suppress(Conflict):
+        async with ctx.session.begin_nested():
+            await trust.add_trusted_issuer(
+                ctx,
+                TrustedIssuerInput(
+                    uscc=uscc,
+                    name=EXTERNAL_NAME,
+                    region=EXTERNAL_REGION,
+                    public_key=sm2_public_key_to_pem(keypair.public_key).decode(),
+                    trust_level="A",
+                    valid_from=date(2015, 1, 1),
+                    note="演示：外省政务服务平台签发机构（密钥由演示数据在 var 目录生成）",
+                ),
+            )
+    licence_type = type_by_key("teacher_qualification")
+    assert licence_type is not None  # noqa: S101 - a key of the shipped catalogue
+    for i, person in enumerate(persons):
+        issued = date(2018 + i, 7, 1)
+        claims = sealing.claims(
+            identifier=make_identifier(licence_type.code, uscc, f"{51000001 + i:08d}", 1),
+            type_code=licence_type.code,
+            type_name=licence_type.name,
+            number=f"{issued.year}51{1030000000 + i:010d}",
+            holder_name=person.name,
+            holder_id_type="公民身份号码",
+            holder_id_number=person.id_number,
+            issuer_name=EXTERNAL_NAME,
+            issuer_uscc=uscc,
+            issuer_division="510000",
+            issued_on=issued,
+            valid_from=issued,
+            valid_until=None,
+            trust_level="A",
+            version=1,
+            status_index=9000 + i,
+            data={
+                "name": person.name,
+                "sex": sex_of(person.id_number),
+                "birth_date": birth_date_of(person.id_number).isoformat(),
+                "qualification_type": ("小学教师资格", "初级中学教师资格", "高级中学教师资格")[i % 3],
+                "subject": ("语文", "数学", "英语")[i % 3],
+                "id_number": person.id_number,
+            },
+        )
+        document = trust.external_document(claims, private_key=keypair.private_key, key_id=sm3_hex(keypair.public_key))
+        with contextlib.suppress(Conflict):
+            async with ctx.session.begin_nested():
+                await trust.import_external_licence(ctx, document)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from longgov.db import ModelBase, Timestamps, UUIDPrimaryKey
+from longgov.db import ModelBase, PortableJSON, Timestamps, UUIDPrimaryKey
 
 
 class Licence(UUIDPrimaryKey, Timestamps, ModelBase):
@@ -122,3 +122,87 @@ Index("ix_licence_events_licence_occurred", LicenceEvent.licence_id, LicenceEven
 Index(
     "uq_licence_seal_keys_active_org", SealKey.organisation_code, unique=True, postgresql_where=SealKey.active.is_(True), sqlite_where=SealKey.active.is_(True)
 )
+
+
+class LicenceDisclosure(UUIDPrimaryKey, ModelBase):
+    """选择性披露清单 — salted SM3 digests of one licence version's claims, signed once (see ``offline``).
+
+    The salts are secret until a holder discloses a field; they are stored SM4-encrypted. ``manifest``
+    is the signed body (digests, identifier, version, issuer), ``signer`` says whose key signed it:
+    ``issuer`` (the issuing organisation's seal) or ``platform`` (a licence imported from another
+    province, whose issuer's private key the platform does not hold).
+    """
+
+    __tablename__ = "licence_disclosures"
+
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("licence_versions.id", ondelete="CASCADE"), unique=True)
+    salts_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+    manifest: Mapped[dict[str, Any]]
+    signer: Mapped[str] = mapped_column(String(12))
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class LicencePresentation(UUIDPrimaryKey, ModelBase):
+    """用证 — a holder's signed presentation of one licence to a verifier, for a purpose, until it expires."""
+
+    __tablename__ = "licence_presentations"
+
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)  # random, in the QR link and the signed JSON
+    short_code: Mapped[str] = mapped_column(String(12), unique=True)  # typed by a verifier at a counter
+    licence_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("licences.id", ondelete="CASCADE"), index=True)
+    identifier: Mapped[str] = mapped_column(String(120))
+    holder_person_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    holder_enterprise_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    purpose: Mapped[str] = mapped_column(String(200))
+    verifier_uscc: Mapped[str | None] = mapped_column(String(18))
+    verifier_name: Mapped[str | None] = mapped_column(String(120))
+    disclosed: Mapped[list[str]] = mapped_column(PortableJSON)
+    single_use: Mapped[bool] = mapped_column(default=False)
+    document_cipher: Mapped[bytes] = mapped_column(LargeBinary)  # the signed presentation JSON (personal data)
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+    verified_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class LicencePresentationCheck(UUIDPrimaryKey, ModelBase):
+    """One verification of a presentation: who checked, when, through which channel, with what outcome."""
+
+    __tablename__ = "licence_presentation_checks"
+
+    # An explicit name: the convention's one would pass PostgreSQL's 63-character limit.
+    presentation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("licence_presentations.id", ondelete="CASCADE", name="fk_licence_presentation_checks_presentation")
+    )
+    checked_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(12))  # page | api
+    verifier: Mapped[str | None] = mapped_column(String(120))  # the verifier as declared (USCC or name)
+    checked_by: Mapped[str | None] = mapped_column(String(160))  # the signed-in account, if any
+    valid: Mapped[bool]
+    code: Mapped[str] = mapped_column(String(40))
+
+
+class TrustedIssuer(UUIDPrimaryKey, ModelBase):
+    """互认信任列表 — an external issuer (another province's platform or department) and one of its SM2 keys."""
+
+    __tablename__ = "licence_trusted_issuers"
+
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    region: Mapped[str] = mapped_column(String(40))  # 四川省 …
+    key_id: Mapped[str] = mapped_column(String(64), unique=True)  # SM3 of the public key, hex
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    trust_level: Mapped[str] = mapped_column(String(1))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    added_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+
+Index("ix_licence_presentation_checks_presentation", LicencePresentationCheck.presentation_id, LicencePresentationCheck.checked_at)

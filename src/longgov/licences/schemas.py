@@ -218,3 +218,123 @@ class PublicCheckView(BaseModel):
     valid_until: date | None
     effective_status: EffectiveStatus
     status_title: str
+
+
+# --- presentations (用证) and mutual recognition (互认) ------------------------------------------------
+
+EXPIRY_CHOICES: dict[int, str] = {300: "5分钟", 600: "10分钟", 1800: "30分钟", 86400: "1天"}
+PRESENTATION_STATES: dict[str, str] = {"active": "有效", "expired": "已过期", "withdrawn": "已撤回", "used": "已使用（一次性）"}
+ExpirySeconds = Literal[300, 600, 1800, 86400]
+TrustLevel = Literal["A", "B", "C", "D"]
+
+
+class PresentationRequest(StrictModel):
+    """出示证照: purpose, the optional fields to disclose (paths such as ``data.legal_representative``), expiry, verifier."""
+
+    purpose: str = Field(min_length=2, max_length=200)
+    fields: list[str] = Field(default_factory=list, max_length=60)
+    expires_in: ExpirySeconds = 600
+    verifier: str | None = Field(default=None, max_length=120)
+    single_use: bool = False
+
+
+class DisclosedField(BaseModel):
+    """One disclosed claim: its path in the licence, its Chinese title and its value."""
+
+    key: str
+    title: str
+    value: str
+
+
+class DisclosableField(BaseModel):
+    """A claim the holder may choose to disclose (``always``: disclosed in every presentation)."""
+
+    key: str
+    title: str
+    always: bool
+    preview: str
+
+
+class PresentationCheckView(BaseModel):
+    """One verification of a presentation, as its holder sees it (使用记录)."""
+
+    checked_at: datetime
+    channel: str
+    verifier: str | None
+    checked_by: str | None
+    valid: bool
+    code: str
+    outcome: str
+
+
+class PresentationView(BaseModel):
+    """A presentation as its holder sees it; ``document`` is the signed JSON (on creation and detail)."""
+
+    id: str
+    short_code: str
+    licence_id: uuid.UUID
+    identifier: str
+    type_name: str
+    purpose: str
+    verifier: str | None
+    single_use: bool
+    disclosed: list[DisclosedField]
+    issued_at: datetime
+    expires_at: datetime
+    withdrawn_at: datetime | None
+    state: str
+    state_title: str
+    verify_path: str
+    verify_url: str
+    checks: list[PresentationCheckView] = Field(default_factory=list)
+    document: dict[str, Any] | None = None
+
+
+class PresentationVerification(VerificationResult):
+    """核验结果 of a presentation: the licence facts plus exactly the disclosed fields, purpose and verifier."""
+
+    presentation_id: str | None = None
+    purpose: str | None = None
+    verifier: str | None = None
+    disclosed: list[DisclosedField] = Field(default_factory=list)
+    expires_at: datetime | None = None
+    trust_level: str | None = None
+    external: bool = False
+
+
+class TrustedIssuerInput(StrictModel):
+    """An external issuer's SM2 public key to trust (PEM, multibase ``z…`` or hex of the uncompressed point)."""
+
+    uscc: str = Field(min_length=18, max_length=18)
+    name: str = Field(min_length=2, max_length=120)
+    region: str = Field(min_length=2, max_length=40)
+    public_key: str = Field(min_length=40, max_length=2000)
+    trust_level: TrustLevel = "B"
+    valid_from: date | None = None
+    valid_until: date | None = None
+    note: str | None = Field(default=None, max_length=500)
+
+
+class TrustedIssuerView(BaseModel):
+    """A key of the mutual-recognition trust list."""
+
+    id: uuid.UUID
+    uscc: str
+    name: str
+    region: str
+    key_id: str
+    trust_level: str
+    valid_from: date
+    valid_until: date | None
+    active: bool
+    note: str | None
+    added_by: str | None
+    created_at: datetime
+    retired_at: datetime | None
+
+
+class ExternalImportResult(BaseModel):
+    """An imported licence from another province and whether it was new."""
+
+    created: bool
+    licence: LicenceView

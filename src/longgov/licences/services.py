@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,12 +31,12 @@ from longgov.db import utcnow
 from longgov.documents import services as documents
 from longgov.identity import services as identity
 from longgov.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from longgov.kernel.fonts import fonts_for
 from longgov.licences import credentials, events, importer, outcomes, sealing
 from longgov.licences.canonical import CanonicalisationError, canonical_json, parse_json_object
 from longgov.licences.catalogue import HOLDER_ID_TYPES, FieldSpec, LicenceType, government_uscc, licence_types, resolve_type, type_by_code
-from longgov.licences.fonts import licence_fonts
 from longgov.licences.identifiers import identifier_problem, licence_key, make_identifier
-from longgov.licences.models import Licence, LicenceCounter, LicenceEvent, LicenceVersion
+from longgov.licences.models import Licence, LicenceCounter, LicenceEvent, LicenceVersion, TrustedIssuer
 from longgov.licences.pdf import LicencePrint, render_licence_pdf
 from longgov.licences.schemas import (
     ACTION_TITLES,
@@ -905,7 +906,7 @@ async def licence_pdf(ctx: ServiceContext, licence_id: uuid.UUID) -> tuple[Licen
     version = await _current_version(ctx, licence)
     claims = _document_of(ctx, version)["licence"]
     content = _print_of(ctx, licence, claims, version)
-    pdf = await asyncio.to_thread(render_licence_pdf, content, licence_fonts(ctx.settings))
+    pdf = await asyncio.to_thread(render_licence_pdf, content, _faces(ctx))
     _audit_read(ctx, events.LICENCE_DOWNLOADED, licence, reader, "pdf")
     return _view(ctx, licence, None), pdf
 
@@ -1210,6 +1211,13 @@ async def verify_licence_document(ctx: ServiceContext, document: dict[str, Any] 
         found = await public_seal(ctx.session, key_id)
         if found is not None:
             trusted[key_id] = (found.public_key, found.organisation_uscc)
+        else:
+            # 互认: a key of another province's issuer on the mutual-recognition trust list.
+            external = (
+                await ctx.session.execute(select(TrustedIssuer).where(TrustedIssuer.key_id == key_id, TrustedIssuer.active.is_(True)))
+            ).scalar_one_or_none()
+            if external is not None:
+                trusted[key_id] = (external.public_key, external.uscc)
     try:
         checked = sealing.check_seal(parsed, trusted)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):
@@ -1354,3 +1362,43 @@ async def issue_for_grant(
         holder = HolderInput(kind="person" if applicant_kind == "person" else "enterprise", name=applicant_name, id_number=applicant_id_number or "-" * 15)
     fields = {name: str(form.get(source, "")).strip() for name, source in outcome.fields.items() if str(form.get(source, "")).strip()}
     return await issue_licence(ctx, outcome.type_key, issuer_organisation_code, holder, fields, application_id=application_id)
+
+
+# --- 证照免提交: the holder's licence as an application material ------------------------------------
+
+
+@dataclass(frozen=True)
+class MaterialReference:
+    """The licence version a holder presents as an application material, its digest and its check now."""
+
+    licence: LicenceView
+    identifier: str
+    version: int
+    document_sm3: str
+    verification: VerificationResult
+
+
+async def material_reference(ctx: ServiceContext, licence_id: uuid.UUID) -> MaterialReference:
+    """For 证照免提交: the caller's own licence, its sealed current version verified now (seal, status, validity); audited.
+
+    Only the holder presents a licence as their material; for anyone else it reads as not found.
+    """
+    licence, reader = await _readable(ctx, licence_id, "material")
+    if reader != "holder":
+        raise NotFound("证照不存在", code="licence_not_found")
+    version = await _current_version(ctx, licence)
+    verification = await verify_licence_document(ctx, _document_of(ctx, version))
+    _audit_read(ctx, events.LICENCE_READ, licence, reader, "material")
+    return MaterialReference(
+        licence=_view(ctx, licence, None),
+        identifier=version.identifier,
+        version=version.version,
+        document_sm3=version.document_sm3,
+        verification=verification,
+    )
+
+
+def _faces(ctx: ServiceContext) -> tuple[tuple[Path, int], tuple[Path, int]]:
+    """(regular, bold) font faces for the licence PDF, resolved like the documents' (``LONGGOV_CJK_FONT``)."""
+    fonts = fonts_for(ctx.settings)
+    return (fonts.regular.path, fonts.regular.index), (fonts.bold.path, fonts.bold.index)

@@ -7,13 +7,17 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
+from pydantic import ValidationError as PydanticValidationError
 
+from longgov.db import utcnow
 from longgov.kernel.errors import AppError, ValidationFailed
 from longgov.kernel.registry import Portal
-from longgov.licences import services
+from longgov.licences import presentations, services, trust
 from longgov.licences.catalogue import TRUST_TITLES, licence_types
+from longgov.licences.schemas import EXPIRY_CHOICES, PresentationRequest, PresentationVerification
 from longgov.security.permissions import Permission
 from longgov.security.policy import PUBLIC, require
 from longgov.web.deps import Ctx
@@ -26,6 +30,7 @@ _MANAGE = require(Permission.LicencesIssuedManage)
 CheckCode = Annotated[str | None, QueryParameter(max_length=64)]
 PageNo = Annotated[int, QueryParameter(ge=1, le=10_000)]
 StatusFilter = Annotated[str | None, QueryParameter(max_length=12)]
+TypeFilter = Annotated[str | None, QueryParameter(max_length=21)]  # a GB/T 36902 type code has 21 characters
 
 
 def _portal(ctx: Ctx) -> Portal:
@@ -57,7 +62,7 @@ async def detail_page(request: Request[Any, Any, Any], ctx: Ctx, licence_ref: Fr
 
 
 @get("/workbench/licences", operation_id="pageLicencesIssued", opt=_STAFF, include_in_schema=False)
-async def issued_page(request: Request[Any, Any, Any], ctx: Ctx, status: StatusFilter = None, type_code: StatusFilter = None, page_no: PageNo = 1) -> Template:
+async def issued_page(request: Request[Any, Any, Any], ctx: Ctx, status: StatusFilter = None, type_code: TypeFilter = None, page_no: PageNo = 1) -> Template:
     """Licences the staff member's department issued in its region."""
     items, total = await services.issued_licences(ctx, status=status, type_code=type_code or None, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
     return page(
@@ -142,4 +147,203 @@ async def check_page(request: Request[Any, Any, Any], ctx: Ctx, identifier: From
     return page(request, "licences/check.html", "citizen", status_code=200 if result else 404, result=result)
 
 
-route_handlers = [wallet_page, detail_page, issued_page, issued_detail_page, action_page, check_page]
+# --- 用证: presenting (holders) ---------------------------------------------------------------------
+
+MAX_IMPORT_BYTES = 256 * 1024
+VerifierParam = Annotated[str | None, QueryParameter(max_length=120)]
+_TRUST = require(Permission.LicencesTrustManage)
+
+
+def _form_text(form: Any, key: str) -> str:  # noqa: ANN401 - Litestar's form data
+    value = form.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+async def _present_form(
+    request: Request[Any, Any, Any], ctx: Ctx, licence_id: uuid.UUID, *, error: AppError | None = None, values: dict[str, Any] | None = None
+) -> Template:
+    licence = await services.get_licence(ctx, licence_id)
+    fields = await presentations.disclosable_fields(ctx, licence_id)
+    return page(
+        request,
+        "licences/present.html",
+        _portal(ctx),
+        status_code=error.status_code if error else 200,
+        licence=licence,
+        fields=fields,
+        expiry_choices=EXPIRY_CHOICES,
+        error=error,
+        values=values or {"expires_in": 600, "fields": []},
+        base=f"/{_portal(ctx)}/licences",
+    )
+
+
+@get(
+    ["/citizen/licences/{licence_ref:str}/present", "/enterprise/licences/{licence_ref:str}/present"],
+    operation_id="pageLicencePresent",
+    opt=_OWN,
+    include_in_schema=False,
+)
+async def present_page(request: Request[Any, Any, Any], ctx: Ctx, licence_ref: FromPath[str]) -> Template:
+    """出示证照: purpose, fields to disclose, expiry, verifier."""
+    return await _present_form(request, ctx, services.parse_licence_id(licence_ref))
+
+
+@post(
+    ["/citizen/licences/{licence_ref:str}/present", "/enterprise/licences/{licence_ref:str}/present"],
+    operation_id="pageLicencePresentSubmit",
+    opt=_OWN,
+    include_in_schema=False,
+)
+async def present_submit(request: Request[Any, Any, Any], ctx: Ctx, licence_ref: FromPath[str]) -> Response[Any] | Template:
+    """Sign the presentation, then show its QR code."""
+    licence_id = services.parse_licence_id(licence_ref)
+    form = await request.form()
+    chosen = [v for v in form.getall("fields", []) if isinstance(v, str)]
+    expires_raw = _form_text(form, "expires_in")
+    values = {
+        "purpose": _form_text(form, "purpose"),
+        "verifier": _form_text(form, "verifier"),
+        "fields": chosen,
+        "expires_in": expires_raw,
+        "single_use": bool(_form_text(form, "single_use")),
+    }
+    try:
+        try:
+            data = PresentationRequest(
+                purpose=values["purpose"],
+                fields=chosen,
+                expires_in=int(expires_raw or "600"),  # checked by the model
+                verifier=values["verifier"] or None,
+                single_use=values["single_use"],
+            )
+        except (ValueError, PydanticValidationError) as exc:
+            raise ValidationFailed("请填写用途（2至200字）并选择有效期", code="presentation_invalid", details={"purpose": "请填写用途"}) from exc
+        created = await presentations.create_presentation(ctx, licence_id, data)
+    except AppError as error:
+        await ctx.session.rollback()
+        return await _present_form(request, ctx, licence_id, error=error, values=values)
+    return redirect(f"/{_portal(ctx)}/licences/presentations/{created.id}")
+
+
+@get(
+    ["/citizen/licences/presentations/{presentation_id:str}", "/enterprise/licences/presentations/{presentation_id:str}"],
+    operation_id="pageLicencePresentation",
+    opt=_OWN,
+    include_in_schema=False,
+)
+async def presentation_page(request: Request[Any, Any, Any], ctx: Ctx, presentation_id: FromPath[str]) -> Template:
+    """The QR code and short code to show the verifier, the disclosed fields, and who verified so far."""
+    view = await presentations.presentation_detail(ctx, presentation_id)
+    return page(
+        request,
+        "licences/presentation.html",
+        _portal(ctx),
+        p=view,
+        qr=presentations.qr_data_uri(view.verify_url),
+        base=f"/{_portal(ctx)}/licences",
+    )
+
+
+@post(
+    ["/citizen/licences/presentations/{presentation_id:str}/withdraw", "/enterprise/licences/presentations/{presentation_id:str}/withdraw"],
+    operation_id="pageLicencePresentationWithdraw",
+    opt=_OWN,
+    include_in_schema=False,
+)
+async def withdraw_page(ctx: Ctx, presentation_id: FromPath[str]) -> Response[Any]:
+    """撤回授权."""
+    await presentations.withdraw_presentation(ctx, presentation_id)
+    return redirect(f"/{_portal(ctx)}/licences/presentations/{presentation_id}")
+
+
+@get(["/citizen/licences/usage", "/enterprise/licences/usage"], operation_id="pageLicenceUsage", opt=_OWN, include_in_schema=False)
+async def usage_page(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+    """我的证照使用记录: each presentation (purpose, verifier) and each verification (who, when, outcome)."""
+    items = await presentations.my_presentations(ctx, limit=100)
+    return page(request, "licences/usage.html", _portal(ctx), items=items, base=f"/{_portal(ctx)}/licences")
+
+
+@get(["/citizen/licences/import", "/enterprise/licences/import"], operation_id="pageLicenceImport", opt=_OWN, include_in_schema=False)
+async def import_page(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+    """导入外省签发的电子证照."""
+    return page(request, "licences/import.html", _portal(ctx), error=None, base=f"/{_portal(ctx)}/licences")
+
+
+@post(["/citizen/licences/import", "/enterprise/licences/import"], operation_id="pageLicenceImportSubmit", opt=_OWN, include_in_schema=False)
+async def import_submit(request: Request[Any, Any, Any], ctx: Ctx) -> Response[Any] | Template:
+    """Verify the uploaded (or pasted) sealed JSON against the mutual-recognition trust list and store it."""
+    form = await request.form()
+    upload = form.get("file")
+    text = _form_text(form, "document")
+    try:
+        if isinstance(upload, UploadFile) and upload.filename:
+            raw = await upload.read(MAX_IMPORT_BYTES + 1)
+        else:
+            raw = text.encode()
+        if not raw:
+            raise ValidationFailed("请选择证照文件或粘贴证照数据", code="document_required")
+        if len(raw) > MAX_IMPORT_BYTES:
+            raise ValidationFailed("证照文件过大（不超过256KB）", code="payload_too_large")
+        result = await trust.import_external_licence(ctx, raw)
+    except AppError as error:
+        await ctx.session.rollback()
+        return page(request, "licences/import.html", _portal(ctx), status_code=error.status_code, error=error, base=f"/{_portal(ctx)}/licences")
+    return redirect(f"/{_portal(ctx)}/licences/{result.licence.id}")
+
+
+# --- 用证: verifying (public, no login) -----------------------------------------------------------------
+
+
+def _verify_page(request: Request[Any, Any, Any], result: Any, *, ref: str = "", verifier: str = "") -> Template:  # noqa: ANN401
+    return page(request, "licences/verify.html", "citizen", result=result, ref=ref, verifier=verifier)
+
+
+@get("/verify/presentations", operation_id="pagePresentationVerifyForm", opt=PUBLIC, include_in_schema=False)
+async def verify_form_page(request: Request[Any, Any, Any]) -> Template:
+    """核验证照: type the short code or paste the presentation JSON."""
+    return _verify_page(request, None)
+
+
+@post("/verify/presentations", operation_id="pagePresentationVerifySubmit", opt=PUBLIC, include_in_schema=False)
+async def verify_form_submit(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+    """The answer for a short code or a pasted presentation."""
+    form = await request.form()
+    code, pasted, verifier = _form_text(form, "code"), _form_text(form, "document"), _form_text(form, "verifier")[:120]
+    if pasted:
+        if len(pasted) > MAX_IMPORT_BYTES:
+            result = PresentationVerification(valid=False, code="payload_too_large", reason="提交的数据过大（不超过256KB）", checked_at=utcnow())
+        else:
+            result = await presentations.verify_presentation(ctx, pasted, verifier=verifier or None, channel="page")
+    elif code:
+        result = await presentations.verify_reference(ctx, code, verifier=verifier or None, channel="page")
+    else:
+        result = PresentationVerification(valid=False, code="code_required", reason="请输入出示码或粘贴出示数据", checked_at=utcnow())
+    return _verify_page(request, result, ref=code, verifier=verifier)
+
+
+@get("/verify/presentations/{ref:str}", operation_id="pagePresentationVerify", opt=PUBLIC, include_in_schema=False)
+async def verify_link_page(request: Request[Any, Any, Any], ctx: Ctx, ref: FromPath[str], verifier: VerifierParam = None) -> Template:
+    """The page the QR code opens: verified now, showing only the disclosed fields."""
+    result = await presentations.verify_reference(ctx, ref, verifier=(verifier or "").strip() or None, channel="page")
+    return _verify_page(request, result, ref=ref[:64], verifier=(verifier or "").strip())
+
+
+route_handlers = [
+    wallet_page,
+    detail_page,
+    issued_page,
+    issued_detail_page,
+    action_page,
+    check_page,
+    present_page,
+    present_submit,
+    presentation_page,
+    withdraw_page,
+    usage_page,
+    import_page,
+    import_submit,
+    verify_form_page,
+    verify_form_submit,
+    verify_link_page,
+]

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     LicencesIssuedRead = "licences:issued:read"
     LicencesOwnRead = "licences:own:read"
     LicencesRegisterImport = "licences:register:import"
+    LicencesTrustManage = "licences:trust:manage"
     SecurityAccountsUnlock = "security:accounts:unlock"
     SecurityRolesAssign = "security:roles:assign"
     WorkbenchHomeRead = "workbench:home:read"
@@ -93,7 +94,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.HotlineAgent: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
     Role.SystemAdmin: frozenset(_STAFF_BASE | {_P.AdminAccountsManage, _P.AdminOrganisationsRead, _P.CalendarNoticesManage, _P.CatalogItemsManage}),
-    Role.SecurityAdmin: frozenset(_STAFF_BASE | {_P.SecurityAccountsUnlock, _P.SecurityRolesAssign}),
+    Role.SecurityAdmin: frozenset(_STAFF_BASE | {_P.LicencesTrustManage, _P.SecurityAccountsUnlock, _P.SecurityRolesAssign}),
     Role.AuditAdmin: frozenset(_STAFF_BASE | {_P.AuditChainVerify, _P.AuditEventsRead}),
 }
 

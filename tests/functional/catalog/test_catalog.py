@@ -299,3 +299,18 @@ async def test_edit_form_keeps_and_checks_joint_review_departments(client, seede
     r = await client.post(f"/workbench/catalog/{code}/edit", data={**form, "co_reviewing_departments": ["fire_brigade"]}, headers=headers)
     assert r.status_code == 422
     assert "未知的联审部门：fire_brigade" in r.text
+
+
+async def test_edit_form_keeps_how_each_material_is_replaced(seeded):
+    from longgov.catalog import views
+
+    async with seeded.db.transaction() as session:
+        views_all = await catalog.published_views(ServiceContext(session=session, platform=seeded))
+    food = next(v for v in views_all if v.content.name == "食品经营许可")
+    before = {m.name: (m.replaced_by, m.licence_type) for m in food.content.materials if m.replaceable}
+    assert ("licence", "business_licence") in before.values()
+    form = views._form_of(food.content)
+    values = {k: v if isinstance(v, str) else str(v) for k, v in form.items() if not isinstance(v, list)}
+    content = views._content_from_form(values, list(food.content.channels), previous=food.content)
+    after = {m.name: (m.replaced_by, m.licence_type) for m in content.materials if m.replaceable}
+    assert after == before

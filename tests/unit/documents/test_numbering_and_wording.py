@@ -2,11 +2,11 @@ from datetime import date
 
 import pytest
 
-from longgov.documents import fonts
-from longgov.documents.fonts import FontMissing, resolve_fonts
 from longgov.documents.numbering import format_number, organisation_prefix, place_abbreviation
 from longgov.documents.pdf import DocumentContent, Material, body_paragraphs, chinese_date
 from longgov.documents.schemas import DocumentFields, DocumentKind
+from longgov.kernel import fonts
+from longgov.kernel.fonts import FontMissing, resolve_fonts
 
 
 @pytest.mark.parametrize(("place", "short"), [("城关区", "城关"), ("兰州市", "兰州"), ("甘肃省", "甘"), ("临夏回族自治州", "临夏"), ("嘉峪关市", "嘉峪")])

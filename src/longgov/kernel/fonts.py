@@ -1,4 +1,4 @@
-"""Where the CJK font for documents comes from.
+"""Where the CJK font for PDFs (documents, licences) comes from.
 
 Production names its font with ``LONGGOV_CJK_FONT`` (a .ttf, .otf or .ttc path); otherwise the
 Noto CJK fonts of Debian's ``fonts-noto-cjk`` package are used. No font file is part of the repository.
@@ -25,7 +25,7 @@ _SC_MARKERS = ("SC", "Simplified Chinese")
 
 
 class FontMissing(AppError):
-    """No usable CJK font: documents cannot be rendered."""
+    """No usable CJK font: PDFs (documents, licences) cannot be rendered."""
 
     status_code = 503
     code = "cjk_font_missing"
@@ -84,7 +84,7 @@ def resolve_fonts(configured: str | None = None, configured_bold: str | None = N
     else:
         found = [DEBIAN_NOTO_DIR / name for name in DEBIAN_CANDIDATES if (DEBIAN_NOTO_DIR / name).is_file()]
         if not found:
-            msg = f"未找到中文字体，无法生成文书：请设置 {FONT_ENV} 指向中文字体文件，或安装 fonts-noto-cjk"
+            msg = f"未找到中文字体，无法生成PDF：请设置 {FONT_ENV} 指向中文字体文件，或安装 fonts-noto-cjk"
             raise FontMissing(msg)
         regular_path = found[0]
     regular = _face(regular_path)
