@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from longgov.kernel.events import DomainEvent
 
 LoginPortal = Literal["person", "enterprise", "staff"]
 
@@ -128,3 +131,11 @@ class CreatedStaff(BaseModel):
     username: str
     totp_secret: str
     totp_uri: str
+
+
+@dataclass(frozen=True)
+class PersonRegistered(DomainEvent):
+    """A natural person registered (delivered after commit): licences issued earlier can now be theirs."""
+
+    person_id: uuid.UUID
+    id_number: str  # normalised; the event lives in memory only

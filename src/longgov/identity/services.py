@@ -56,8 +56,10 @@ from longgov.identity.schemas import (
     NewStaff,
     OrganisationView,
     PendingLogin,
+    PersonRegistered,
     PersonView,
 )
+from longgov.kernel import events as domain_events
 from longgov.kernel.errors import (
     AppError,
     Conflict,
@@ -312,6 +314,8 @@ async def register_person(
         **_contact_columns(ctx, phone, address),
     )
     await _open_account(ctx, person, login_key=f"person:{index}", password=password, tag=events.PERSON_REGISTERED)
+    await ctx.session.flush()
+    domain_events.publish(ctx, PersonRegistered(person_id=person.id, id_number=id_number))
     return person
 
 

@@ -3,6 +3,7 @@
 LICENCE_DOWNLOADED = "licences:licence:download"
 LICENCE_IMPORTED = "licences:register:import"
 LICENCE_ISSUED = "licences:licence:issue"
+LICENCE_HOLDER_LINKED = "licences:holder:link"
 LICENCE_LISTED = "licences:licence:list"
 LICENCE_READ = "licences:licence:read"
 LICENCE_REINSTATED = "licences:licence:reinstate"

@@ -1,7 +1,10 @@
 """Registration of the licences module (电子证照)."""
 
+from longgov.identity.schemas import PersonRegistered
+from longgov.kernel.events import Subscription
 from longgov.kernel.registry import Module, NavEntry
 from longgov.licences.api import LicencesController
+from longgov.licences.services import on_person_registered
 from longgov.licences.views import route_handlers
 from longgov.security.permissions import Permission as Perm
 
@@ -9,6 +12,7 @@ module = Module(
     name="licences",
     title="电子证照",
     route_handlers=[LicencesController, *route_handlers],
+    subscriptions=(Subscription(PersonRegistered, on_person_registered),),
     nav=(
         NavEntry("citizen", "我的卡包", "/citizen/licences", Perm.LicencesOwnRead, order=25),
         NavEntry("enterprise", "证照卡包", "/enterprise/licences", Perm.LicencesOwnRead, order=25),

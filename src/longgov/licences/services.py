@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from longgov.db import utcnow
 from longgov.documents import services as documents
 from longgov.identity import services as identity
+from longgov.identity.schemas import PersonRegistered
 from longgov.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from longgov.kernel.fonts import fonts_for
 from longgov.licences import credentials, events, importer, outcomes, sealing
@@ -55,7 +56,7 @@ from longgov.licences.schemas import (
     VerificationResult,
 )
 from longgov.licences.seals import SealOwner, public_seal, seal_provider, seals_of_uscc
-from longgov.platform import ServiceContext
+from longgov.platform import Platform, ServiceContext
 from longgov.security.audit.service import record
 from longgov.security.crypto import constant_time_equal, sm2_sign, sm3_hex, sm3_hmac
 from longgov.security.permissions import Permission
@@ -1009,7 +1010,18 @@ async def link_holder(ctx: ServiceContext, *, person_id: uuid.UUID, id_number: s
         .values(holder_person_id=person_id)
         .execution_options(synchronize_session=False),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    linked = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if linked:
+        record(
+            ctx.session, events.LICENCE_HOLDER_LINKED, actor=ctx.actor, meta=ctx.meta, subject_type="person", subject_id=person_id, details={"licences": linked}
+        )
+    return linked
+
+
+async def on_person_registered(event: PersonRegistered, platform: Platform) -> None:
+    """Subscriber: a newly registered citizen's earlier licences (imported registers) appear in their wallet."""
+    async with platform.db.transaction() as session:
+        await link_holder(ServiceContext(session=session, platform=platform), person_id=event.person_id, id_number=event.id_number)
 
 
 # --- status lists -----------------------------------------------------------------------------------

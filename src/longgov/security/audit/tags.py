@@ -55,6 +55,7 @@ TAG_TITLES: dict[str, str] = {
     "identity:session:second-factor-failed": "验证码错误",
     "identity:staff:create": "创建工作人员账号",
     "jobs:job:run": "执行定时任务",
+    "licences:holder:link": "注册后关联已有证照",
     "licences:licence:download": "下载电子证照",
     "licences:licence:import_external": "导入外省签发电子证照",
     "licences:licence:issue": "签发电子证照",
