@@ -156,14 +156,19 @@ def audit_verify() -> None:
     raise typer.Exit(EXIT_TAMPERED)
 
 
-def _registered_jobs(settings: Settings):  # type: ignore[no-untyped-def]  # noqa: ANN202
-    """The modules' jobs, with the modules' event subscriptions installed (jobs send notices)."""
+def _install_subscriptions(settings: Settings):  # type: ignore[no-untyped-def]  # noqa: ANN202
+    """The modules, with their event subscriptions installed (commands that change data send notices too)."""
     from longgov.app import all_modules  # noqa: PLC0415
     from longgov.kernel import events  # noqa: PLC0415
 
     modules = all_modules(settings)
     events.bus.install([s for m in modules for s in m.subscriptions])
-    return [j for m in modules for j in m.jobs]
+    return modules
+
+
+def _registered_jobs(settings: Settings):  # type: ignore[no-untyped-def]  # noqa: ANN202
+    """The modules' jobs, with the modules' event subscriptions installed (jobs send notices)."""
+    return [j for m in _install_subscriptions(settings) for j in m.jobs]
 
 
 async def _with_platform(settings: Settings, work):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
@@ -331,6 +336,8 @@ def demo(
         from longgov.demo import seed_demo  # noqa: PLC0415
 
         return await seed_demo(ctx)
+
+    _install_subscriptions(settings)  # the demo cases notify their applicants like real ones
 
     logins, secrets = asyncio.run(_with_platform_ctx(settings, work))
     portal_names = {"person": "甘快办 个人", "enterprise": "陇商通 法人", "staff": "工作台"}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from longgov.catalog import services as catalog
+from longgov.demo_cases import seed_demo_cases
 from longgov.identity import services as identity
 from longgov.identity.codes import make_resident_id, make_uscc
 from longgov.identity.schemas import NewStaff
@@ -175,4 +176,6 @@ async def seed_demo(ctx: ServiceContext, *, persons: int = 36) -> tuple[list[Dem
         except Conflict:
             secrets[username] = await identity.demo_totp_secret(ctx, username)
         logins.append(DemoLogin("staff", username, DEMO_STAFF_PASSWORD, display, "TOTP 动态口令"))
+    # Cases in every stage for the first citizens (the printed logins among them).
+    await seed_demo_cases(ctx, [h.id_number for h in holders[:4]])
     return logins, secrets

@@ -359,6 +359,11 @@ def _prefill_record(ctx: ServiceContext, actor: Principal, proposal: list[Prefil
 # --- drafts ----------------------------------------------------------------------------------
 
 
+async def any_applications(ctx: ServiceContext) -> bool:
+    """Whether any application exists (demo seeding runs once)."""
+    return (await ctx.session.execute(select(Application.id).limit(1))).first() is not None
+
+
 async def create_draft(
     ctx: ServiceContext,
     item_code: str,
