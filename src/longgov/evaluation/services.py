@@ -247,9 +247,8 @@ def parse_id(value: str) -> uuid.UUID:
         raise NotFound("未找到该整改任务", code="rectification_not_found") from exc
 
 
-async def complete_rectification(ctx: ServiceContext, rectification_id: uuid.UUID, result: str) -> RectificationView:
-    """The department leader writes the rectification result; the applicant is then re-visited."""
-    actor = _staff(ctx)
+async def _locked_in_scope(ctx: ServiceContext, actor: Principal, rectification_id: uuid.UUID) -> tuple[Rectification, Rating]:
+    """A rectification of the actor's scope with its rating, locked for the change; out of scope reads as absent."""
     found = (
         (
             await ctx.session.execute(
@@ -261,7 +260,13 @@ async def complete_rectification(ctx: ServiceContext, rectification_id: uuid.UUI
     )
     if found is None or not _in_scope(actor, found[0].organisation_code):
         raise NotFound("未找到该整改任务", code="rectification_not_found")
-    row, rating = found
+    return found[0], found[1]
+
+
+async def complete_rectification(ctx: ServiceContext, rectification_id: uuid.UUID, result: str) -> RectificationView:
+    """The department leader writes the rectification result; the applicant is then re-visited."""
+    actor = _staff(ctx)
+    row, rating = await _locked_in_scope(ctx, actor, rectification_id)
     if row.status != OPEN:
         raise Conflict("该整改任务已办理", code="rectification_done", details={"status": RECTIFICATION_STATUS_TITLES[row.status]})
     text = result.strip()
@@ -281,18 +286,7 @@ async def complete_rectification(ctx: ServiceContext, rectification_id: uuid.UUI
 async def record_phone_revisit(ctx: ServiceContext, rectification_id: uuid.UUID, data: PhoneRevisitInput) -> RectificationView:
     """电话回访: a staff member of the department records the applicant's answer given by phone (audited)."""
     actor = _staff(ctx)
-    found = (
-        (
-            await ctx.session.execute(
-                select(Rectification, Rating).join(Rating, Rating.id == Rectification.rating_id).where(Rectification.id == rectification_id).with_for_update()
-            )
-        )
-        .tuples()
-        .one_or_none()
-    )
-    if found is None or not _in_scope(actor, found[0].organisation_code):
-        raise NotFound("未找到该整改任务", code="rectification_not_found")
-    row, rating = found
+    row, rating = await _locked_in_scope(ctx, actor, rectification_id)
     if row.status != RECTIFIED:
         message = "部门整改完成后才能回访" if row.status == OPEN else "该整改已回访"
         raise Conflict(message, code="revisit_not_open", details={"status": RECTIFICATION_STATUS_TITLES[row.status]})
