@@ -21,6 +21,9 @@ Scenarios:
 ``submission``
     Online applications, phase by phase (draft insert, material upload, submit, whole
     sequence): see :mod:`bench.submission`.
+``licence_verify``
+    ``POST /api/v1/licences/verify`` with a mix of sealed licences, presentations and credentials
+    (valid, tampered, revoked, expired): see :mod:`bench.licence_http`.
 ``inbox_search``
     Staff inbox, audit browser and catalogue search on a large database: see :mod:`bench.inbox`.
 """
@@ -436,6 +439,13 @@ async def scenario_submission(args: argparse.Namespace) -> dict[str, Any]:
     return await submission.run(args)
 
 
+async def scenario_licence_verify(args: argparse.Namespace) -> dict[str, Any]:
+    """Licence verification by anonymous verifiers (``bench.licence_http``)."""
+    from bench import licence_http  # noqa: PLC0415 - imports this module
+
+    return await licence_http.run(args)
+
+
 async def scenario_inbox_search(args: argparse.Namespace) -> dict[str, Any]:
     """Staff inbox, audit browser and catalogue search on the large database (``bench.inbox``)."""
     from bench import inbox  # noqa: PLC0415 - imports this module
@@ -448,6 +458,7 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, dict[str
     "auth_json": scenario_auth_json,
     "login_flow": scenario_login_flow,
     "submission": scenario_submission,
+    "licence_verify": scenario_licence_verify,
     "inbox_search": scenario_inbox_search,
 }
 
@@ -465,7 +476,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--setup-concurrency", type=int, default=4, help="concurrent logins while opening sessions")
     parser.add_argument("--fixtures", help="JSON file written by bench.run: item codes, forms, staff logins (submission, inbox_search)")
     parser.add_argument("--phases", default="draft_insert,upload,submit,sequence", help="submission phases to run")
-    parser.add_argument("--trace", type=int, default=0, help="submission: trace N in-process applications afterwards (SQL per request)")
+    parser.add_argument("--trace", type=int, default=0, help="submission, licence_verify: trace N in-process requests afterwards (SQL per request)")
+    parser.add_argument("--licence-fixtures", help="JSON file of request bodies by kind written by bench.run (licence_verify)")
     parser.add_argument("--out", required=True, help="where to write the JSON result")
     return parser.parse_args(argv)
 

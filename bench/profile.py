@@ -24,10 +24,16 @@ from typing import Any
 
 # (category, description, frame pattern): a frame is "function (file:line)"; patterns match that text.
 CATEGORIES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    (
+        "sm2_verify_sign",
+        "SM2 signature checks and signing (gmssl, key and DER checks; the Z value's SM3 counts as sm3_digest)",
+        re.compile(r"^_?(sm2_\w+|is_valid_public_key|on_curve|is_well_formed_signature|der_\w+) \(.*longgov/security/crypto\.py"),
+    ),
     ("sm3_digest", "SM3 hashing (audit chain hashes, material digest, CSRF/session HMACs)", re.compile(r"^sm3_\w+ \(.*longgov/security/crypto\.py")),
     ("sm4_field_encryption", "SM4-GCM of the form and other personal fields (encrypt + decrypt)", re.compile(r"^sm4_\w+ \(.*longgov/security/crypto\.py")),
     ("jsonschema_validation", "JSON Schema validation of the form", re.compile(r"jsonschema/|longgov/applications/forms\.py")),
     ("spiffworkflow", "SpiffWorkflow: start the BPMN process, serialize/deserialize its state", re.compile(r"SpiffWorkflow/|longgov/workflow/engine\.py")),
+    ("licence_canonical_json", "JCS canonical JSON of licence claims (licences/canonical.py)", re.compile(r"longgov/licences/canonical\.py")),
     ("storage_write", "material storage (local folder)", re.compile(r"longgov/applications/storage\.py")),
     (
         "workbench_tasks_sync",
@@ -59,6 +65,16 @@ STAGES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("commit incl. audit chain append", re.compile(r"^(AsyncSession\.)?commit \(.*sqlalchemy/ext/asyncio/session\.py")),
     ("after-commit work (notifications, events)", re.compile(r"^run_after_commit \(.*longgov/db\.py")),
     ("session lookup (principal_for_token)", re.compile(r"^principal_for_token \(")),
+)
+# Stages of POST /api/v1/licences/verify (the licence_verify scenario).
+LICENCE_STAGES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("verify_any (whole handler)", re.compile(r"^verify_any \(.*longgov/licences/presentations\.py")),
+    ("verify_licence_document", re.compile(r"^verify_licence_document \(.*longgov/licences/services\.py")),
+    ("verify_credential", re.compile(r"^verify_credential \(.*longgov/licences/services\.py")),
+    ("verify_presentation", re.compile(r"^verify_presentation \(.*longgov/licences/presentations\.py")),
+    ("trust keys lookup", re.compile(r"^(trust_for_issuer|public_seal|_trusted_keys|_seal_keys|_credential_keys) \(.*longgov/licences/")),
+    ("status lookup", re.compile(r"^(_status_problem|_licence_by_identifier|_online_problem) \(.*longgov/licences/")),
+    ("commit incl. audit chain append", re.compile(r"^(AsyncSession\.)?commit \(.*sqlalchemy/ext/asyncio/session\.py")),
 )
 
 
@@ -125,12 +141,12 @@ def _frames(stack: str) -> list[str]:
     return [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
 
 
-def analyse(raw: Path, *, top_functions: int = 15) -> dict[str, Any]:  # noqa: C901 - one pass over the stacks
-    """Category shares and the hottest leaf functions of a py-spy raw (collapsed stacks) file."""
+def analyse(raw: Path, *, top_functions: int = 15, stages: tuple[tuple[str, re.Pattern[str]], ...] = STAGES) -> dict[str, Any]:  # noqa: C901 - one pass
+    """Category shares, ``stages`` (inclusive) and the hottest leaf functions of a py-spy raw (collapsed stacks) file."""
     inclusive = dict.fromkeys(_INNERMOST_ORDER, 0)
     exclusive = dict.fromkeys([*_INNERMOST_ORDER, "other"], 0)
     leaves: dict[str, int] = {}
-    stages = dict.fromkeys([name for name, _ in STAGES], 0)
+    stage_counts = dict.fromkeys([name for name, _ in stages], 0)
     total = 0
     for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -154,9 +170,9 @@ def analyse(raw: Path, *, top_functions: int = 15) -> dict[str, Any]:  # noqa: C
                     break
         for name in seen:
             inclusive[name] += count
-        for name, pattern in STAGES:
+        for name, pattern in stages:
             if any(pattern.search(frame) for frame in frames):
-                stages[name] += count
+                stage_counts[name] += count
         exclusive[innermost or "other"] += count
     if not total:
         return {"samples": 0}
@@ -185,6 +201,6 @@ def analyse(raw: Path, *, top_functions: int = 15) -> dict[str, Any]:  # noqa: C
         "samples": total,
         "categories": rows,
         "python_work_excluding_socket_send_and_wait": work_rows,
-        "stages_inclusive_pct": {name: pct(n) for name, n in stages.items()},
+        "stages_inclusive_pct": {name: pct(n) for name, n in stage_counts.items()},
         "top_leaf_functions": [{"frame": frame, "pct": pct(n)} for frame, n in hot],
     }

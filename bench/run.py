@@ -6,7 +6,9 @@ phones; start ``longgov serve`` (granian) on 127.0.0.1; wait for ``/healthz``; r
 scenario with ``python -m bench.loadgen`` as a separate process (and ``wrk`` for the ceiling
 when it is installed) while sampling the server's memory and CPU from ``/proc``; write
 ``bench/results/<scenario>.json`` and ``summary.json``; stop the server, drop the database and
-remove the var dir. Only 127.0.0.1 is contacted.
+remove the var dir. Only 127.0.0.1 is contacted. ``licence_verify`` also runs ``bench.licence_verify``
+(in-process SM2) and ``licence_import`` runs ``bench.licence_import`` on a database of its own once the server
+has stopped.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 LARGE_VAR_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "longgov-bench"
 HOST = "127.0.0.1"
 BENCH_PASSWORD = "Bench2024load"  # noqa: S105 - throw-away accounts in a throw-away database
-SCENARIOS = ("ceiling", "auth_json", "login_flow", "submission")
+SCENARIOS = ("ceiling", "auth_json", "login_flow", "submission", "licence_verify", "licence_import")
 # Opt-in: needs the large database (bench.large), see ``make bench-large``.
 LARGE_SCENARIOS = ("inbox_search",)
 ALL_SCENARIOS = SCENARIOS + LARGE_SCENARIOS
@@ -780,6 +782,141 @@ def profile_submission(env: Environment, args: argparse.Namespace) -> dict[str, 
 
 
 PROFILE_RATE_HZ = 100
+LICENCE_TARGET_RPS = 800
+LICENCE_TARGET_P99_MS = 50
+
+
+def run_licence_verify(env: Environment, args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Seed licences, load ``POST /api/v1/licences/verify`` on ``--licence-workers``, profile it; then the in-process SM2 loops.
+
+    Returns ``licence_verify_http`` (the HTTP scenario) and ``licence_verify`` (``bench.licence_verify``, in process).
+    """
+    from bench import licence_http  # noqa: PLC0415
+    from longgov.config import Settings  # noqa: PLC0415
+
+    if env.workers != args.licence_workers:
+        start_server(env, args.licence_workers)
+    settings = Settings(mode="test", var_dir=env.var_dir, database_url=env.env["LONGGOV_DATABASE_URL"])
+    persons = json.loads(env.persons_file.read_text(encoding="utf-8"))
+    started = time.monotonic()
+    fixtures = asyncio.run(licence_http.seed(settings, persons))
+    seed_s = round(time.monotonic() - started, 1)
+    fixtures_file = env.var_dir / "licence-fixtures.json"
+    fixtures_file.write_text(json.dumps(fixtures, ensure_ascii=False), encoding="utf-8")
+    log(f"licence_verify: seeded {fixtures['counts']} in {seed_s}s; {args.licence_concurrency} connections, {args.licence_workers} workers")
+    meta["loadavg"]["licence_verify_http"] = [round(x, 2) for x in os.getloadavg()]
+    extra = ["--licence-fixtures", str(fixtures_file), "--trace", str(args.trace_rounds)]
+    raw, sampler = run_loadgen(env, "licence_verify", args.licence_concurrency, args, env.var_dir / "licence_verify.raw.json", extra=extra)
+    trace = raw.pop("db_trace", None)
+    result = build_result("licence_verify_http", raw, sampler, env, meta)
+    result["seed_s"] = seed_s
+    cores, rate = result["cpu_cores"], result["throughput_rps"]
+    if cores.get("postgres") and rate:
+        result["postgres_cpu_ms_per_request"] = round(cores["postgres"] * 1000 / rate, 3)
+    if cores.get("server") and cores.get("postgres") and rate:
+        per_request = (cores["server"] + cores["postgres"]) * 1000 / rate
+        nproc = meta["machine"]["nproc"]
+        result["cpu_budget"] = {
+            "server_plus_postgres_cpu_ms_per_request": round(per_request, 3),
+            "loadgen_cpu_ms_per_request": round((cores.get("loadgen") or 0.0) * 1000 / rate, 3),
+            "cores": nproc,
+            # What these cores could give at this CPU cost if nothing else (load generator, other jobs) ran on them.
+            "rate_ceiling_on_these_cores": round(nproc * 1000 / per_request, 1),
+            "cores_needed_for_target": round(LICENCE_TARGET_RPS * per_request / 1000, 2),
+        }
+    p99 = (result.get("latency_ms") or {}).get("p99")
+    result["target"] = {
+        "verifications_per_s": LICENCE_TARGET_RPS,
+        "p99_ms": LICENCE_TARGET_P99_MS,
+        "server_workers": args.licence_workers,
+        "met": bool(rate and rate >= LICENCE_TARGET_RPS and p99 is not None and p99 <= LICENCE_TARGET_P99_MS),
+    }
+    profile_result: dict[str, Any] = {}
+    if args.profile_duration > 0:
+        profile_result = profile_licence_verify(env, args, fixtures_file)
+    profile_result["db_round_trips"] = trace
+    result["profile"] = profile_result
+    results = {"licence_verify_http": result}
+    if args.licence_loop_duration > 0:
+        results["licence_verify"] = run_licence_loops(args)
+    return results
+
+
+def profile_licence_verify(env: Environment, args: argparse.Namespace, fixtures_file: Path) -> dict[str, Any]:
+    """A separate short run of the same mix while py-spy samples the server."""
+    from bench import profile  # noqa: PLC0415
+
+    pyspy, how = profile.find_pyspy()
+    if pyspy is None:
+        log(f"no profile: {how}")
+        return {"tool": None, "why": how}
+    output = env.var_dir / "pyspy-licence.txt"
+    state: dict[str, Any] = {}
+    assert env.server is not None  # noqa: S101
+    server_pid = env.server.pid
+
+    def on_marker(name: str) -> None:
+        if name == "start":
+            state["recording"] = profile.start(pyspy, server_pid, output, rate=PROFILE_RATE_HZ)
+        elif name == "end" and "recording" in state:
+            state["error"] = profile.stop(state["recording"])
+
+    pass_args = argparse.Namespace(**{**vars(args), "warmup": 1.0, "duration": args.profile_duration})
+    log(f"profile: py-spy ({how}) on the server during a {args.profile_duration:g}s licence_verify pass")
+    raw, sampler = run_loadgen(
+        env,
+        "licence_verify",
+        args.licence_concurrency,
+        pass_args,
+        env.var_dir / "profile-licence.raw.json",
+        extra=["--licence-fixtures", str(fixtures_file)],
+        on_marker=on_marker,
+    )
+    if "recording" in state and "error" not in state:
+        state["error"] = profile.stop(state["recording"])
+    if state.get("error") or not output.exists():
+        return {"tool": f"py-spy ({how})", "error": state.get("error") or "no output"}
+    return {
+        "tool": f"py-spy record --subprocesses --nonblocking --rate {PROFILE_RATE_HZ} ({how})",
+        "workload": "a separate pass of the same request mix right after the measured one, same server",
+        "throughput_rps_while_profiling": raw.get("throughput_rps"),
+        "cpu_cores_while_profiling": _phase_cores(sampler, "", raw.get("loadgen_cpu_cores")),
+        **profile.analyse(output, stages=profile.LICENCE_STAGES),
+    }
+
+
+def run_licence_loops(args: argparse.Namespace) -> dict[str, Any]:
+    """``python -m bench.licence_verify``: SM2 and whole-document checks in one process pinned to one CPU (no server)."""
+    out = args.results_dir / "licence_verify.json"
+    log(f"licence_verify (in process): 4 loops of {args.licence_loop_duration:g}s")
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.licence_verify", "--duration", str(args.licence_loop_duration), "--output", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in completed.stdout.splitlines():
+        log(f"  {line}")
+    if not out.exists():
+        msg = f"bench.licence_verify failed ({completed.returncode}): {completed.stderr[-500:]}"
+        raise RuntimeError(msg)
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def run_licence_import(args: argparse.Namespace) -> dict[str, Any]:
+    """``python -m bench.licence_import``: the register import on its own database (after the server stopped)."""
+    out = args.results_dir / "licence_import.json"
+    command = [sys.executable, "-m", "bench.licence_import", "--rows", str(args.import_rows), "--pg-url", args.pg_url, "--output", str(out)]
+    log(f"licence_import: {args.import_rows} rows")
+    completed = subprocess.run(command, cwd=ROOT, check=False)
+    if completed.returncode != 0 or not out.exists():
+        msg = f"bench.licence_import failed with exit code {completed.returncode}"
+        raise RuntimeError(msg)
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    log(_headline(result))
+    return result
 
 
 SHARED_CORES_NOTE = (
@@ -787,6 +924,20 @@ SHARED_CORES_NOTE = (
     "numbers are a lower bound for a server with the cores to itself. See cpu_cores for the split."
 )
 NOTES: dict[str, list[str]] = {
+    "licence_verify_http": [
+        (
+            "POST /api/v1/licences/verify by anonymous verifiers (no session, no CSRF) with the mix in `mix`: sealed licences (valid, tampered, "
+            "revoked, expired), presentations (bare and wrapped with a declared verifier, tampered) and licence VCs, seeded through the real "
+            "services (`seeded`). Every answer is 200 with valid/code; `probe` lists the codes answered when each distinct body was sent once "
+            "before the load (the bench stops when one differs from the expected code)."
+        ),
+        (
+            "Each verification: signature (SM2) against the issuer's registered seal key, issuer binding, identifier, status (revoked / "
+            "suspended / superseded) and validity; presentations also the platform proof, the issuer-signed disclosure manifest, consent, "
+            "expiry and a check record; every verification writes a chained audit record (one transaction each)."
+        ),
+        "Python asyncio load generator (bench.loadgen), closed loop over a shuffled list of pre-encoded requests.",
+    ],
     "ceiling": [
         (
             "GET /livez answers from the handler without a database round trip: the ceiling of granian + Litestar + "
@@ -914,6 +1065,25 @@ def summarise(results: dict[str, dict[str, Any]], meta: dict[str, Any], args: ar
             server_workers=sub.get("server_workers"),
             target=sub.get("target"),
         )
+    if "licence_verify_http" in results:
+        verify = results["licence_verify_http"]
+        summary["scenarios"]["licence_verify_http"].update(
+            server_workers=verify.get("server_workers"),
+            postgres_cpu_ms_per_request=verify.get("postgres_cpu_ms_per_request"),
+            cpu_budget=verify.get("cpu_budget"),
+            target=verify.get("target"),
+        )
+    if "licence_verify" in results:
+        loops = results["licence_verify"].get("loops", {})
+        summary["scenarios"]["licence_verify"] = {
+            "in_process_per_second": {name: loop.get("per_second") for name, loop in loops.items()},
+            "meets_target": results["licence_verify"].get("meets_target"),
+        }
+    if "licence_import" in results:
+        imported = results["licence_import"]
+        summary["scenarios"]["licence_import"] = {
+            k: imported.get(k) for k in ("register", "rows_per_s", "licences_per_s", "reimport_rows_per_s", "peak_rss_mb", "idempotent")
+        }
     if "inbox_search" in results:
         summary["scenarios"]["inbox_search"] = {k: results["inbox_search"].get(k) for k in ("queries_summary", "load", "target")}
     ceiling = results.get("ceiling", {}).get("throughput_rps")
@@ -945,6 +1115,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--submission-concurrency", type=int, default=16, help="connections for the submission phases (default 16)")
     parser.add_argument("--trace-rounds", type=int, default=5, help="in-process traced applications after the submission phases (default 5, 0: none)")
     parser.add_argument("--profile-duration", type=float, default=6.0, help="seconds of the py-spy profile pass after submission (default 6, 0: none)")
+    parser.add_argument("--licence-workers", type=int, default=2, help="granian workers for licence_verify (default 2; the server is restarted)")
+    parser.add_argument("--licence-concurrency", type=int, default=8, help="connections for licence_verify (default 8)")
+    parser.add_argument("--licence-loop-duration", type=float, default=5.0, help="seconds per in-process loop of bench.licence_verify (default 5, 0: skip it)")
+    parser.add_argument("--import-rows", type=int, default=100_000, help="register rows of licence_import (default 100,000)")
     parser.add_argument("--large-db", default="longgov_bench_large", help="database of inbox_search (reused with --keep-db)")
     parser.add_argument("--applications", type=int, default=1_000_000, help="applications loaded for inbox_search (default 1,000,000)")
     parser.add_argument("--audit-rows", type=int, default=10_000_000, help="audit rows loaded for inbox_search (default 10,000,000)")
@@ -964,7 +1138,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - the scenarios in order
     """Set up, run the scenarios, write the results, tear down."""
     args = parse_args(argv)
     started = time.monotonic()
@@ -979,13 +1153,21 @@ def main(argv: list[str] | None = None) -> int:
         with environment(args, large=True) as env:
             results["inbox_search"] = inbox.run_scenario(env, args, meta)
             write_json(args.results_dir / "inbox_search.json", results["inbox_search"])
-    if not wanted:
+    if not [s for s in wanted if s != "licence_import"]:
         wanted_env: contextlib.AbstractContextManager[Environment | None] = contextlib.nullcontext()
     else:
         wanted_env = environment(args)
     with wanted_env as env:
         for scenario in wanted:
             assert env is not None  # noqa: S101
+            if scenario == "licence_import":
+                continue  # its own database, after this server has stopped
+            if scenario == "licence_verify":
+                for name, result in run_licence_verify(env, args, meta).items():
+                    results[name] = result
+                    write_json(args.results_dir / f"{name}.json", result)
+                log(_headline(results["licence_verify_http"]))
+                continue
             if scenario == "submission":
                 results[scenario] = run_submission(env, args, meta)
                 write_json(args.results_dir / f"{scenario}.json", results[scenario])
@@ -1005,6 +1187,8 @@ def main(argv: list[str] | None = None) -> int:
                     results["ceiling_wrk"] = build_result("ceiling_wrk", *measured, env, meta)
                     write_json(args.results_dir / "ceiling_wrk.json", results["ceiling_wrk"])
                     log(_headline(results["ceiling_wrk"]))
+    if "licence_import" in wanted:
+        results["licence_import"] = run_licence_import(args)
     meta["total_wall_s"] = round(time.monotonic() - started, 1)
     if not wanted:
         # inbox_search alone (make bench-large): summary.json stays the one of the last regular run.
@@ -1017,6 +1201,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _headline(result: dict[str, Any]) -> str:
+    if result.get("scenario") == "licence_import":
+        return f"licence_import: {result['rows_per_s']} rows/s, re-import {result['reimport_rows_per_s']} rows/s, peak RSS {result['peak_rss_mb']} MB"
     lat = result["latency_ms"]
     extra = f", {result['flows_per_s']} flows/s" if "flows_per_s" in result else ""
     return (

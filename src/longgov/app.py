@@ -19,7 +19,7 @@ from litestar.template.config import TemplateConfig
 from longgov.config import Settings
 from longgov.jobs.runner import JobScheduler
 from longgov.kernel import events as domain_events
-from longgov.kernel.registry import Module
+from longgov.kernel.registry import Module, search_sources
 from longgov.platform import Platform
 from longgov.security.crypto import sm3_hex
 from longgov.security.policy import permission_guard
@@ -40,6 +40,7 @@ def all_modules(settings: Settings) -> list[Module]:
     from longgov.identity.module import module as identity  # noqa: PLC0415
     from longgov.licences.module import module as licences  # noqa: PLC0415
     from longgov.notify.module import module as notify  # noqa: PLC0415
+    from longgov.onething.module import module as onething  # noqa: PLC0415
     from longgov.ops.api import healthz, livez  # noqa: PLC0415
     from longgov.security.audit.module import module as audit  # noqa: PLC0415
     from longgov.timelimits.module import module as timelimits  # noqa: PLC0415
@@ -56,6 +57,7 @@ def all_modules(settings: Settings) -> list[Module]:
         evaluation,
         licences,
         notify,
+        onething,
     ]
     if settings.is_demo:
         modules.append(Module(name="demo", title="演示", route_handlers=demo_handlers))
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     platform = platform or Platform.build(settings)
     modules = all_modules(settings)
     domain_events.bus.install([s for m in modules for s in m.subscriptions])
+    search_sources.install([s for m in modules for s in m.search_sources])
     scheduler = JobScheduler(platform, [j for m in modules for j in m.jobs], tick=settings.jobs_tick_seconds)
     handlers: list[Any] = [h for m in modules for h in m.route_handlers]
     handlers.append(create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={"public": True}, include_in_schema=False))

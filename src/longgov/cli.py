@@ -278,6 +278,52 @@ def licences_import(
         raise typer.Exit(EXIT_INVALID)
 
 
+@licences_app.command("rotate-seal")
+def licences_rotate_seal(
+    department: Annotated[str, typer.Option("--department", help="颁发机构代码，如 620102-market_regulation")],
+    reason: Annotated[str, typer.Option(help="理由（记入审计日志）")] = "印章密钥例行轮换",
+    compromised: Annotated[bool, typer.Option("--compromised", help="旧密钥已泄露或失控：停用，其所签证照不再通过核验")] = False,  # noqa: FBT002
+    reseal: Annotated[bool, typer.Option("--reseal/--no-reseal", help="停用时立即以新密钥重新签章现行证照")] = True,  # noqa: FBT002
+) -> None:
+    """Rotate a department's seal key: a new key signs from now on, the old one only verifies what it signed."""
+    from longgov.kernel.errors import AppError  # noqa: PLC0415
+    from longgov.licences.rotation import rotate_seal  # noqa: PLC0415
+
+    settings = _settings()
+
+    async def work(ctx):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+        return await rotate_seal(ctx, department, reason, compromised=compromised, reseal=reseal)
+
+    try:
+        result = asyncio.run(_with_platform_ctx(settings, work))
+    except AppError as exc:
+        err.print(f"[red]{exc.message}[/red]（{exc.code}）")
+        raise typer.Exit(EXIT_INVALID) from exc
+    state = "已停用（泄露）" if result.compromised else "已轮换（仅用于核验）"
+    console.print(f"{result.organisation_name}：旧密钥 {result.retired_key_id[:16]}… {state}；新密钥 {(result.new_key_id or '')[:16]}… 已启用")
+    if result.compromised:
+        console.print(f"以新密钥重新签章 {result.resealed} 张现行证照")
+
+
+@licences_app.command("reseal")
+def licences_reseal(department: Annotated[str, typer.Option("--department", help="颁发机构代码")]) -> None:
+    """Re-seal the current licences a department sealed with a compromised key (new versions)."""
+    from longgov.kernel.errors import AppError  # noqa: PLC0415
+    from longgov.licences.rotation import reseal_organisation  # noqa: PLC0415
+
+    settings = _settings()
+
+    async def work(ctx):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+        return await reseal_organisation(ctx, department)
+
+    try:
+        result = asyncio.run(_with_platform_ctx(settings, work))
+    except AppError as exc:
+        err.print(f"[red]{exc.message}[/red]（{exc.code}）")
+        raise typer.Exit(EXIT_INVALID) from exc
+    console.print(f"{result.organisation_code}：以现行密钥重新签章 {result.resealed} 张证照")
+
+
 def _export_env(settings: Settings, host: str, port: int) -> None:
     # granian workers build the app from the environment, so pass settings through it.
     os.environ["LONGGOV_MODE"] = settings.mode

@@ -18,6 +18,8 @@ from longgov.identity.codes import make_resident_id, make_uscc
 from longgov.identity.schemas import NewStaff
 from longgov.kernel.errors import Conflict
 from longgov.licences import demo as licences_demo
+from longgov.onething import keyitems
+from longgov.onething import services as onething
 from longgov.platform import ServiceContext
 from longgov.timelimits import services as timelimits
 
@@ -129,6 +131,8 @@ async def seed_demo(ctx: ServiceContext, *, persons: int = 36) -> tuple[list[Dem
     await identity.sync_organisations(ctx)
     await timelimits.seed_reference_calendar(ctx)
     await catalog.seed_catalog(ctx)
+    await onething.seed_bundles(ctx)
+    await keyitems.seed_key_items(ctx)
     rng = random.Random(20241129)  # noqa: S311 - reproducible demo data, not security
     logins: list[DemoLogin] = []
     holders: list[licences_demo.DemoPerson] = []

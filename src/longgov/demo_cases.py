@@ -1,4 +1,4 @@
-"""Demo casework: applications by demo citizens in every stage of the 食品经营许可 process.
+"""Demo casework: applications by demo citizens in every stage of the 食品经营许可 process, and one pre-filled 企业设立登记.
 
 The workbench, timelines, messages and 好差评 pages then show real cases on a fresh ``make demo``.
 
@@ -24,6 +24,7 @@ from longgov.identity.codes import make_uscc
 from longgov.platform import ServiceContext
 
 FOOD_BASIC_CODE = "620A0005000000"  # 食品经营许可, handled by 城关区市场监督管理局
+COMPANY_BASIC_CODE = "620A0001000000"  # 企业设立登记, also 城关区市场监督管理局
 COUNTER, APPROVER, LEADER = "cg_scjg_window", "lz_scjg_approver", "lz_scjg_leader"
 # The smallest well-formed PDF the upload check accepts (magic bytes); demo materials only.
 DEMO_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -94,7 +95,33 @@ async def seed_demo_cases(ctx: ServiceContext, citizens: list[str]) -> int:
                 await applications.upload_material(citizen, draft.id, material.index, f"{material.name[:20]}.pdf", DEMO_PDF)
         submitted = (await applications.submit(citizen, draft.id, f"demo-{uuid.uuid4().hex[:12]}")).application
         await _advance(case, submitted.id, citizen, counter, approver, leader)
-    return len(CASES)
+    await _prefilled_registration(ctx, citizens[0])
+    return len(CASES) + 1
+
+
+async def _prefilled_registration(ctx: ServiceContext, citizen_id_number: str) -> None:
+    """表单免填写: the first citizen registers a company, the form filled from their 居民身份证 (one value changed)."""
+    item_code = next(
+        v.code for v in await catalog.published_views(ctx) if v.basic_code == COMPANY_BASIC_CODE and v.organisation_code == "620102-market_regulation"
+    )
+    citizen = await _as(ctx, "person", citizen_id_number)
+    proposal = await applications.prefill_proposal(citizen, item_code)
+    form = {
+        **proposal.values,
+        "enterprise_name": "兰州陇原云数据科技有限公司",
+        "entity_type": "有限责任公司（自然人投资或控股）",
+        "domicile": "甘肃省兰州市城关区雁滩路3号",
+        "registered_capital": 200,
+        "business_scope": "软件开发；信息技术咨询服务；数据处理和存储支持服务",
+        "contact_phone": "13909310001",
+        # Moved since the 居民身份证 was issued: the applicant corrects the pre-filled address.
+        "contact_address": "甘肃省兰州市城关区雁滩路3号",
+    }
+    draft = await applications.create_draft(citizen, item_code, form, prefill_confirmed=True)
+    for material in draft.materials:
+        if material.required and not material.replaceable:
+            await applications.upload_material(citizen, draft.id, material.index, f"{material.name[:20]}.pdf", DEMO_PDF)
+    await applications.submit(citizen, draft.id, f"demo-{uuid.uuid4().hex[:12]}")
 
 
 async def _advance(case: _Case, application_id: uuid.UUID, citizen: ServiceContext, *staff: ServiceContext) -> None:

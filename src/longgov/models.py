@@ -13,5 +13,6 @@ def import_all_models() -> None:
     import longgov.jobs.models  # noqa: PLC0415
     import longgov.licences.models  # noqa: PLC0415
     import longgov.notify.models  # noqa: PLC0415
+    import longgov.onething.models  # noqa: PLC0415
     import longgov.security.audit.models  # noqa: PLC0415
     import longgov.timelimits.models  # noqa: F401, PLC0415

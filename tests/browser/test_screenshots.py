@@ -40,6 +40,8 @@ class Shot(NamedTuple):
     status: int = 200
 
 
+# 开办餐饮店 as a new individual business with a shop sign: three items, the first one's licence feeding the others.
+RESTAURANT_ANSWERS = "founding=new&has_business_licence=false&entity_form=individual&outdoor_sign=true&premises_area=small"
 PAGES = [
     Shot("home", "/", None, "陇政通"),
     Shot("citizen", "/citizen", None, "甘快办"),
@@ -53,18 +55,41 @@ PAGES = [
     Shot("workbench-person", "<first person>", "lz_scjg_window", "公民身份号码"),
     Shot("citizen-applications", "/citizen/applications", "citizen", "我的办件"),
     Shot("citizen-licences", "/citizen/licences", "citizen", "我的卡包"),
+    Shot("citizen-application", "<prefilled application>", "citizen", "来自电子证照"),
+    Shot("workbench-case", "<prefilled case>", "cg_scjg_window", "来自电子证照"),
     Shot("workbench-inbox", "/workbench/applications", "lz_scjg_leader", "办件工作台"),
     Shot("workbench-supervision", "/workbench/supervision", "lz_scjg_leader", "部门办件监督"),
+    Shot("workbench-onething-metrics", "/workbench/onething/metrics", "gs_zwfw_leader", "一件事改革成效"),
+    Shot("workbench-onething-metrics-bundle", "/workbench/onething/metrics/open_restaurant", "gs_zwfw_leader", "开办餐饮店 · 改革成效"),
+    Shot("workbench-key-items", "/workbench/onething/key-items", "gs_zwfw_leader", "重点事项清单"),
+    Shot("workbench-key-item", "/workbench/onething/key-items/open_restaurant", "lz_scjg_leader", "目标与最近评估"),
     Shot("admin", "/admin", "sysadmin", "管理后台"),
     Shot("admin-audit", "/admin/audit", "auditor", "审计日志"),
     Shot("admin-staff", "/admin/staff", "sysadmin", "工作人员账号"),
     Shot("admin-organisations", "/admin/organisations", "sysadmin", "机构与区划"),
     Shot("admin-security", "/admin/security", "secadmin", "账号安全"),
+    Shot("workbench-licence-trust", "/workbench/licences/trust", "secadmin", "四川省教育厅"),
+    Shot("workbench-licence-seals", "/workbench/licences/seals?organisation=620102-market_regulation", "secadmin", "城关区市场监督管理局"),
+    Shot("citizen-onething", "/citizen/onething", None, "高效办成一件事"),
+    Shot("enterprise-onething", "/enterprise/onething", None, "高效办成一件事"),
+    Shot("citizen-onething-guide", f"/citizen/onething/bundles/open_restaurant?{RESTAURANT_ANSWERS}", None, "需要办理的事项"),
+    Shot("citizen-onething-contradiction", "/citizen/onething/bundles/open_restaurant?founding=new&has_business_licence=true", None, "回答相互矛盾", 422),
+    Shot("citizen-onething-soon", "/citizen/onething/bundles/social_security_card_services", None, "即将上线"),
+    Shot("citizen-onething-apply", f"/citizen/onething/bundles/open_restaurant/apply?{RESTAURANT_ANSWERS}", "citizen", "来自：实名认证信息"),
+    Shot("citizen-onething-mine", "/citizen/onething/cases", "citizen", "我的一件事"),
+    Shot("workbench-onething", "/workbench/onething", "lz_scjg_leader", "一件事管理"),
+    Shot("workbench-onething-bundle", "/workbench/onething/bundles/open_restaurant", "lz_scjg_leader", "版本记录"),
+    Shot("workbench-onething-edit", "/workbench/onething/bundles/open_restaurant/edit", "lz_scjg_leader", "检查（不保存）"),
     Shot("demo-sms", "/demo/sms", None, "演示短信发件箱"),
     Shot("error-404", f"/citizen/no-such-page-{uuid.uuid4().hex[:6]}", None, "页面不存在", 404),
     Shot("error-403", "/admin/audit", "lz_scjg_window", "无权访问", 403),
 ]
 ELDER_PAGES = ("home", "citizen", "login-person", "citizen-me", "workbench-persons")
+# Pages reached from a list: the demo's 企业设立登记 whose form was pre-filled from the citizen's 居民身份证.
+LISTED = {
+    "<prefilled application>": ("/citizen/applications", "#applications li", "企业设立登记", "a"),
+    "<prefilled case>": ("/workbench/applications", "#inbox tbody tr", "企业设立登记", "td.lead a"),
+}
 
 
 class Contexts:
@@ -105,6 +130,10 @@ class Contexts:
                 page.goto("/workbench/persons")
                 self.person_path = page.locator("tbody tr").first.get_by_role("link", name="详情").get_attribute("href")
             path = self.person_path or "/workbench/persons"
+        if path in LISTED:
+            listing, row, text, link = LISTED[path]
+            page.goto(listing)
+            path = page.locator(row, has_text=text).first.locator(link).first.get_attribute("href") or listing
         return page.goto(path)
 
     def close(self) -> None:

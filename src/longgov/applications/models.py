@@ -58,6 +58,8 @@ class Application(UUIDPrimaryKey, Timestamps, ModelBase):
     # 表单免填写: which fields the platform filled from which licence or record (keyed digests of the
     # values, never the values), and the applicant's consent (who, when, which licences and fields).
     prefill: Mapped[dict[str, Any] | None]
+    # 一件事: the bundle case this application belongs to (opaque to this module; its notices are the bundle's).
+    bundle_case_ref: Mapped[str | None] = mapped_column(String(40), index=True)
 
     __table_args__ = (
         UniqueConstraint("applicant_account_id", "idempotency_key", name="uq_applications_applicant_idempotency_key"),

@@ -181,6 +181,7 @@ class ApplicationSummary(BaseModel):
     status_title: str
     created_at: datetime
     submitted_at: datetime | None
+    bundle_case_ref: str | None = None  # 一件事: the bundle case it belongs to
 
 
 class TimeLimitView(BaseModel):
@@ -396,3 +397,25 @@ class ApplicationStepRecorded(DomainEvent):
     title: str
     status: str
     details: dict[str, Any]
+    bundle_case_ref: str | None = None  # 一件事: the bundle case tells its applicant itself
+
+
+class BundleMember(BaseModel):
+    """What a bundle case (一件事) reads of one of its applications: progress, the decision, the open correction, the results."""
+
+    application_id: uuid.UUID
+    number: str | None
+    item_code: str
+    item_basic_code: str
+    item_name: str
+    department: str
+    status: str
+    status_title: str
+    decision: str | None = None  # granted | denied | refused
+    reason: str | None = None  # of a refusal or denial
+    corrections: int = 0  # correction requests so far
+    missing_items: list[str] = Field(default_factory=list)  # of the open correction request
+    documents: list[dict[str, Any]] = Field(default_factory=list)  # results: {id, kind_title, number}
+    licences: list[dict[str, Any]] = Field(default_factory=list)  # issued on grant: {id, identifier, type_name, number}
+    events: list[EventView] = Field(default_factory=list)
+    submitted_at: datetime | None = None

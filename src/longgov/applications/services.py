@@ -9,6 +9,7 @@ appends to the applicant's timeline (with audit). Nothing here depends on the en
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import logging
@@ -22,6 +23,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs in the lock file
 from sqlalchemy import delete, func, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -36,6 +38,7 @@ from longgov.applications.schemas import (
     ApplicationStepRecorded,
     ApplicationSummary,
     ApplicationView,
+    BundleMember,
     EventView,
     FieldProvenance,
     LicenceReferenceView,
@@ -371,6 +374,7 @@ async def create_draft(
     *,
     prefill_confirmed: bool = False,
     prefill_offered: bool = False,
+    bundle_case_ref: str | None = None,
 ) -> ApplicationView:
     """Start an application for the published version of an item; the form is checked except for missing fields.
 
@@ -407,11 +411,12 @@ async def create_draft(
         status=DRAFT,
         workflow_state=None,
         prefill=_prefill_record(ctx, actor, proposal, data) if kept else None,
+        bundle_case_ref=bundle_case_ref,
     )
     ctx.session.add(application)
     await ctx.session.flush()
     _event(ctx, application, "draft_created", "创建申请草稿", details={"item_version": item.version})
-    _audit(ctx, events.APPLICATION_CREATED, application, item_version=item.version)
+    _audit(ctx, events.APPLICATION_CREATED, application, item_version=item.version, **({"bundle_case": bundle_case_ref} if bundle_case_ref else {}))
     if application.prefill is not None:
         sources = [s["note"] for s in application.prefill["sources"]]
         titles = [f.title for f in kept]
@@ -458,12 +463,20 @@ async def _reference_held_licences(ctx: ServiceContext, application: Application
             log.warning("licence %s not referenced for application %s material %s", held[0].identifier, application.id, index)
 
 
-async def _reference(ctx: ServiceContext, application: Application, index: int, material: Material, licence_id: uuid.UUID) -> None:
-    """Pin one of the caller's licences (verified now) as a material; an uploaded file for it gives way."""
+async def _reference(
+    ctx: ServiceContext, application: Application, index: int, material: Material, licence_id: uuid.UUID, *, issued_on: uuid.UUID | None = None
+) -> None:
+    """Pin one of the caller's licences (verified now) as a material; an uploaded file for it gives way.
+
+    ``issued_on``: the licence was issued on that earlier application of the caller (一件事), whoever holds it.
+    """
     wanted = licence_type(material.licence_type or "")
     wanted_name = wanted.name if wanted else "电子证照"
     try:
-        ref = await licences.material_reference(ctx, licence_id)
+        if issued_on is not None:
+            ref = await licences.application_material_reference(ctx, issued_on, licence_id)
+        else:
+            ref = await licences.material_reference(ctx, licence_id)
     except NotFound as exc:
         message = f"未在您的卡包中找到该{wanted_name}"
         error = ValidationFailed(message, code="licence_not_found", details={f"materials.{index}": message})
@@ -1051,6 +1064,7 @@ def _announce(ctx: ServiceContext, application: Application, step: str, title: s
             title=title,
             status=application.status,
             details=dict(details),
+            bundle_case_ref=application.bundle_case_ref,
         ),
     )
 
@@ -1112,6 +1126,7 @@ async def _view(ctx: ServiceContext, application: Application, item: ItemView | 
         status_title=STATUS_TITLES.get(application.status, application.status),
         created_at=application.created_at,
         submitted_at=application.submitted_at,
+        bundle_case_ref=application.bundle_case_ref,
         applicant_kind=application.applicant_kind,
         applicant_name=application.applicant_name,
         item_basic_code=application.item_basic_code,
@@ -1172,6 +1187,7 @@ async def list_mine(ctx: ServiceContext, *, limit: int = 20, offset: int = 0) ->
             status_title=STATUS_TITLES.get(r.status, r.status),
             created_at=r.created_at,
             submitted_at=r.submitted_at,
+            bundle_case_ref=r.bundle_case_ref,
         )
         for r in rows
     ]
@@ -1292,3 +1308,190 @@ async def durations_by_item_version(ctx: ServiceContext, item_code: str) -> list
         days = calendar.elapsed_working_days(start, timelimits.china_today(concluded), pauses)
         result.append((row.item_version, accepted, concluded, days))
     return result
+
+
+# --- for bundles (一件事) ------------------------------------------------------------------------
+
+# A decision step's action → the member's outcome ("pre_check:refuse" is the refusal to accept).
+_DECISIONS = {"grant": "granted", "deny": "denied", "refuse": "refused"}
+
+
+def form_schema(basic_code: str) -> dict[str, Any]:
+    """A copy of the JSON Schema of an item's application form (the generic form for an item without its own)."""
+    return copy.deepcopy(forms.form_for(basic_code).schema)
+
+
+def _definition_of(schema: dict[str, Any]) -> forms.FormDefinition:
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return forms.FormDefinition(key="bundle", form_id=str(schema.get("$id", "bundle")), schema=schema, validator=validator)
+
+
+def form_errors(schema: dict[str, Any], data: dict[str, Any], *, partial: bool) -> dict[str, str]:
+    """Per-field Chinese messages of form data against any form schema (a bundle's merged form); empty when valid."""
+    return forms.field_errors(_definition_of(schema), data, partial=partial)
+
+
+def schema_fields(schema: dict[str, Any]) -> list[forms.FormField]:
+    """The inputs a page renders for any flat form schema (a bundle's merged form), in schema order."""
+    return forms.fields_of(_definition_of(schema))
+
+
+def coerce_posted(schema: dict[str, Any], posted: dict[str, str]) -> dict[str, Any]:
+    """Typed data of an HTML form post against any flat form schema (a bundle's merged form)."""
+    return forms.coerce_posted(_definition_of(schema), posted)
+
+
+def licence_bound_fields(basic_code: str) -> dict[str, list[str]]:
+    """Fields of an item's form that a licence can fill (表单免填写), with the licence type keys they name."""
+    result: dict[str, list[str]] = {}
+    for name, bindings in forms.bindings_of(forms.form_for(basic_code)).items():
+        keys = [found.key for b in bindings if b.source == "licence" and (found := licence_type(b.licence_type or "")) is not None]
+        if keys:
+            result[name] = keys
+    return result
+
+
+async def values_from_results(ctx: ServiceContext, basic_code: str, application_ids: list[uuid.UUID]) -> tuple[dict[str, Any], list[str]]:
+    """表单免填写 from earlier results: what an item's form takes from the licences issued on the caller's own applications.
+
+    For a bundle, whose later items need the licence an earlier item produced (e.g. the 营业执照 of a
+    business just registered). Applications that are not the caller's are skipped. Returns the values
+    and, per licence used, a note of its source; the licence reads are audited by the licences module.
+    """
+    issued: list[tuple[LicenceTypeView, LicenceView, dict[str, Any]]] = []
+    for application_id in application_ids:
+        if not await is_mine(ctx, application_id):
+            continue
+        for view, claims in await licences.licences_for_application(ctx, application_id):
+            found = licence_type(view.type_key)
+            # A licence revoked, suspended or expired since it was issued fills nothing.
+            if found is not None and view.effective_status == "valid":
+                issued.append((found, view, claims))
+    definition = forms.form_for(basic_code)
+    values: dict[str, Any] = {}
+    notes: list[str] = []
+    for name, bindings in forms.bindings_of(definition).items():
+        for binding in bindings:
+            wanted = licence_type(binding.licence_type or "") if binding.source == "licence" else None
+            match = next((i for i in issued if wanted is not None and i[0].key == wanted.key), None)
+            claim = _claim(match[2], match[0], binding.field) if match is not None else None
+            if match is None or claim is None:
+                continue
+            value = forms.transformed(binding, claim[0])
+            if value and forms.fits(definition, name, value):
+                values[name] = value
+                note = f"{match[1].type_name}（{match[1].number}，{match[1].issuer_name}）"
+                if note not in notes:
+                    notes.append(note)
+                break
+    return values, notes
+
+
+def _member(application: Application, timeline: list[ApplicationEvent], *, with_events: bool) -> BundleMember:
+    decision: str | None = None
+    reason: str | None = None
+    corrections = 0
+    missing: list[str] = []
+    documents: list[dict[str, Any]] = []
+    issued: list[dict[str, Any]] = []
+    for e in timeline:
+        action = e.step.rsplit(":", 1)[-1] if ":" in e.step else ""
+        if action == "request_correction":
+            corrections += 1
+            missing = [str(i) for i in e.details.get("missing_items", [])]
+        if action in _DECISIONS:
+            decision = _DECISIONS[action]
+            reason = str(e.details["reason"]) if e.details.get("reason") else None
+            if isinstance(doc := e.details.get("document"), dict):
+                documents.append({k: doc.get(k) for k in ("id", "kind_title", "number")})
+            if isinstance(licence := e.details.get("licence"), dict):
+                issued.append({k: licence.get(k) for k in ("id", "identifier", "type_name", "number")})
+    return BundleMember(
+        application_id=application.id,
+        number=application.number,
+        item_code=application.item_code,
+        item_basic_code=application.item_basic_code,
+        item_name=application.item_name,
+        department=application.department_name,
+        status=application.status,
+        status_title=STATUS_TITLES.get(application.status, application.status),
+        decision=decision,
+        reason=reason,
+        corrections=corrections,
+        missing_items=missing if application.status == CORRECTION_REQUESTED else [],
+        documents=documents,
+        licences=issued,
+        events=[
+            EventView(step=e.step, title=e.title, actor_role=e.actor_role, actor_department=e.actor_department, occurred_at=e.occurred_at, details=e.details)
+            for e in timeline
+        ]
+        if with_events
+        else [],
+        submitted_at=application.submitted_at,
+    )
+
+
+async def bundle_members(ctx: ServiceContext, bundle_case_ref: str, *, with_events: bool = False) -> list[BundleMember]:
+    """For a bundle case (一件事): its applications' progress, decisions, open corrections and results; audited.
+
+    Read by the bundle's applicant, or by the system (no actor) reacting to a step; anyone else is refused.
+    """
+    actor = ctx.actor
+    query = select(Application).where(Application.bundle_case_ref == bundle_case_ref)
+    if actor is not None:
+        if actor.kind not in {"person", "enterprise"}:
+            raise PermissionDenied("只有申请人可以查看一件事的办件", code="applicant_only")
+        query = query.where(Application.applicant_account_id == actor.account_id)
+    rows = list((await ctx.session.execute(query.order_by(Application.created_at, Application.id))).scalars())
+    steps: dict[uuid.UUID, list[ApplicationEvent]] = {}
+    if rows:
+        found = await ctx.session.execute(
+            select(ApplicationEvent)
+            .where(ApplicationEvent.application_id.in_([r.id for r in rows]))
+            .order_by(ApplicationEvent.occurred_at, ApplicationEvent.id)
+        )
+        for e in found.scalars():
+            steps.setdefault(e.application_id, []).append(e)
+    record(
+        ctx.session,
+        events.APPLICATIONS_LISTED,
+        actor=ctx.actor,
+        meta=ctx.meta,
+        subject_type="application",
+        details={"bundle_case": bundle_case_ref, "total": len(rows)},
+    )
+    return [_member(r, steps.get(r.id, []), with_events=with_events) for r in rows]
+
+
+async def reference_results(ctx: ServiceContext, application_id: uuid.UUID, source_ids: list[uuid.UUID]) -> list[str]:
+    """证照免提交 from earlier results: fulfil a draft's licence materials with licences issued on the caller's own earlier applications.
+
+    For a bundle, whose later item needs the licence an earlier item produced. Materials already
+    fulfilled or uploaded are left alone; a licence that fails its check now is skipped (the applicant
+    uploads instead). Returns the names of the materials fulfilled.
+    """
+    application = await _lock_own(ctx, application_id)
+    if application.status not in {DRAFT, CORRECTION_REQUESTED}:
+        raise Conflict("申请已提交，不能再更换材料", code="not_a_draft")
+    item = await catalog.get_version(ctx, application.item_code, application.item_version)
+    view = await _view(ctx, application, item)
+    issued: list[tuple[uuid.UUID, LicenceView]] = []
+    for source in source_ids:
+        if await is_mine(ctx, source):
+            issued.extend((source, licence) for licence, _ in await licences.licences_for_application(ctx, source))
+    done: list[str] = []
+    for index, material in enumerate(item.content.materials):
+        shown = view.materials[index]
+        if material.replacement != "licence" or shown.uploaded or (shown.reference is not None and shown.reference.valid):
+            continue
+        match = next(((s, lic) for s, lic in issued if lic.type_key == material.licence_type), None)
+        if match is None:
+            continue
+        try:
+            async with ctx.session.begin_nested():
+                await _reference(ctx, application, index, material, match[1].id, issued_on=match[0])
+        except ValidationFailed:
+            log.warning("licence %s not referenced for application %s material %s", match[1].identifier, application.id, index)
+            continue
+        done.append(material.name)
+    return done

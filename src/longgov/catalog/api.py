@@ -72,7 +72,7 @@ class CatalogController(Controller):
         q: Annotated[str, QueryParameter(max_length=100)] = "",
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
     ) -> dict[str, Any]:
-        """Search published items by what people type (“开个小饭馆要办什么证”)."""
+        """Search published items and bundles by what people type (“开个小饭馆要办什么证”); each result has ``kind`` ``item`` or ``bundle``."""
         results = await services.search(ctx, q, limit=limit)
         return {"query": q.strip(), "results": [r.model_dump(mode="json") for r in results]}
 

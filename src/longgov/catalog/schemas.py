@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -201,6 +201,19 @@ class SearchResult(BaseModel):
     item_type: str
     promised_days: int
     url: str
+
+
+class EntryResult(BaseModel):
+    """One search hit that is not an item: what another module contributes (``kind`` = ``"bundle"`` for 一件事)."""
+
+    kind: str
+    code: str
+    name: str
+    department: str
+    summary: str
+    score: float
+    url: str
+    details: dict[str, Any]
 
 
 class MaterialReplacement(BaseModel):

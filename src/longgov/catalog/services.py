@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from longgov.catalog import events, excel, metrics
 from longgov.catalog.codes import government_body_uscc, implementation_code, is_basic_code
 from longgov.catalog.models import CatalogRevision, ServiceItem, ServiceItemVersion
-from longgov.catalog.schemas import ItemContent, ItemMetrics, ItemSummary, ItemView, NewItem, SearchResult, VersionMetrics, VersionSummary
-from longgov.catalog.search import SearchDocument, SearchIndex
+from longgov.catalog.schemas import EntryResult, ItemContent, ItemMetrics, ItemSummary, ItemView, NewItem, SearchResult, VersionMetrics, VersionSummary
+from longgov.catalog.search import SearchDocument, SearchHit, SearchIndex
 from longgov.db import utcnow
 from longgov.identity import services as identity
 from longgov.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from longgov.kernel.registry import SearchEntry, search_sources
 from longgov.platform import ServiceContext
 from longgov.security.audit.service import record
 from longgov.security.principal import Principal
@@ -109,6 +110,17 @@ async def get_version(ctx: ServiceContext, code: str, version: int) -> ItemView:
     """Any version of an item; a version that something refers to stays readable after it is superseded."""
     item = await _item(ctx.session, code)
     return _view(item, await _version(ctx.session, item, version))
+
+
+async def published_for_basic_code(ctx: ServiceContext, basic_code: str) -> list[ItemView]:
+    """The published implementations of a national item (basic code), in catalogue order (bundles pick theirs)."""
+    rows = await ctx.session.execute(
+        select(ServiceItem, ServiceItemVersion)
+        .join(ServiceItemVersion, (ServiceItemVersion.item_id == ServiceItem.id) & (ServiceItemVersion.version == ServiceItem.published_version))
+        .where(ServiceItem.basic_code == basic_code)
+        .order_by(ServiceItem.division_code, ServiceItem.code)
+    )
+    return [_view(item, version) for item, version in rows.tuples()]
 
 
 async def get_managed(ctx: ServiceContext, code: str, version: int | None = None) -> ItemView:
@@ -266,12 +278,17 @@ async def publish_item(ctx: ServiceContext, code: str) -> ItemView:
 
 @dataclass
 class _IndexCache:
-    revision: int
+    revision: tuple[int, tuple[str, ...]]
     index: SearchIndex
     items: dict[str, tuple[str, str, str, int]]
+    entries: dict[str, SearchEntry]
 
 
 _cache: _IndexCache | None = None
+# Entries other modules contribute are indexed under "<kind>:<code>", apart from item codes.
+_ENTRY_SEPARATOR = ":"
+# An entry scoring at least this share of an item it comprises is shown before that item.
+_ENTRY_NEARLY = 0.9
 
 
 async def catalog_revision(session: AsyncSession) -> int:
@@ -289,14 +306,16 @@ async def _published_documents(session: AsyncSession) -> list[tuple[ServiceItem,
     return [(item, content) for item, content in rows.tuples()]
 
 
-async def _index(session: AsyncSession) -> _IndexCache:
+async def _index(ctx: ServiceContext) -> _IndexCache:
+    """The search index over published items and the entries other modules contribute (bundles), rebuilt when either changes."""
     global _cache  # noqa: PLW0603 - one index per process, shared by its requests
-    revision = await catalog_revision(session)
+    sources = search_sources.all()
+    revision = (await catalog_revision(ctx.session), tuple([f"{s.name}={await s.revision(ctx)}" for s in sources]))
     if _cache is not None and _cache.revision == revision:
         return _cache
     docs = []
     items: dict[str, tuple[str, str, str, int]] = {}
-    for item, content in await _published_documents(session):
+    for item, content in await _published_documents(ctx.session):
         docs.append(
             SearchDocument(
                 code=item.code,
@@ -308,18 +327,62 @@ async def _index(session: AsyncSession) -> _IndexCache:
             )
         )
         items[item.code] = (item.name, item.department_name, str(content.get("item_type", "")), int(content.get("promised_days", 0)))
-    _cache = _IndexCache(revision, SearchIndex.build(docs), items)
+    entries: dict[str, SearchEntry] = {}
+    for source in sources:
+        for entry in await source.entries(ctx):
+            key = f"{entry.kind}{_ENTRY_SEPARATOR}{entry.code}"
+            entries[key] = entry
+            docs.append(
+                SearchDocument(code=key, name=entry.name, department=entry.department, aliases=entry.aliases, keywords=entry.keywords, summary=entry.summary)
+            )
+    _cache = _IndexCache(revision, SearchIndex.build(docs), items, entries)
     return _cache
 
 
-async def search(ctx: ServiceContext, query: str, *, limit: int = 10) -> list[SearchResult]:
-    """Find published items by what citizens type (names, aliases, everyday words)."""
+def _entries_first(cache: _IndexCache, hits: list[SearchHit]) -> list[SearchHit]:
+    """Hits in score order, except that an entry (a bundle) goes before an item it comprises when it matches nearly as well.
+
+    "开饭店" names the food licence and the bundle 开办餐饮店 alike; the bundle answers the whole matter.
+    """
+    ordered = list(hits)
+    for hit in hits:
+        entry = cache.entries.get(hit.code)
+        if entry is None or not entry.covers:
+            continue
+        here = ordered.index(hit)
+        ahead = next((n for n, h in enumerate(ordered[:here]) if h.code in entry.covers and hit.score >= _ENTRY_NEARLY * h.score), None)
+        if ahead is not None:
+            ordered.insert(ahead, ordered.pop(here))
+    return ordered
+
+
+async def search(ctx: ServiceContext, query: str, *, limit: int = 10) -> list[SearchResult | EntryResult]:
+    """Find published items, and what other modules contribute (bundles, 一件事), by what citizens type (names, aliases, everyday words).
+
+    Items and entries are ranked together in one index, so "开餐馆要办哪些手续" puts the bundle 开办餐饮店
+    among the items it covers.
+    """
     query = query.strip()
     if not query:
         raise ValidationFailed("请输入要搜索的内容", code="empty_query", details={"q": "搜索内容不能为空"})
-    cache = await _index(ctx.session)
-    results = []
-    for hit in cache.index.search(query, limit=limit):
+    cache = await _index(ctx)
+    results: list[SearchResult | EntryResult] = []
+    for hit in _entries_first(cache, cache.index.search(query, limit=limit)):
+        entry = cache.entries.get(hit.code)
+        if entry is not None:
+            results.append(
+                EntryResult(
+                    kind=entry.kind,
+                    code=entry.code,
+                    name=entry.name,
+                    department=entry.department,
+                    summary=entry.summary,
+                    score=round(float(hit.score), 4),
+                    url=entry.url,
+                    details=dict(entry.details),
+                )
+            )
+            continue
         if hit.code not in cache.items:
             continue
         name, department, item_type, promised = cache.items[hit.code]

@@ -124,3 +124,13 @@ class OneTimeCode(UUIDPrimaryKey, ModelBase):
 
 
 Index("ix_accounts_kind_org", Account.kind, Account.organisation_id)
+
+
+class UsccCounter(ModelBase):
+    """The last organisation-code serial given to a business registered in one division (统一社会信用代码赋码)."""
+
+    __tablename__ = "identity_uscc_counters"
+
+    division_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]

@@ -7,7 +7,7 @@ import functools
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,6 +59,7 @@ from longgov.identity.schemas import (
     PersonRegistered,
     PersonView,
 )
+from longgov.identity.uscc import assign as _assign_uscc
 from longgov.kernel import events as domain_events
 from longgov.kernel.errors import (
     AppError,
@@ -348,6 +349,21 @@ async def register_enterprise(
     )
     await _open_account(ctx, enterprise, login_key=f"enterprise:{uscc}", password=password, tag=events.ENTERPRISE_REGISTERED)
     return enterprise
+
+
+async def assign_uscc(
+    ctx: ServiceContext,
+    *,
+    division_code: str,
+    category: str,
+    name: str,
+    taken: Callable[[str], Awaitable[bool]] | None = None,
+) -> str:
+    """A new USCC for a business that a registration authority of ``division_code`` registers; audited.
+
+    ``category``: ``1`` 企业, ``2`` 个体工商户, ``3`` 农民专业合作社. Unique under concurrency; see :mod:`longgov.identity.uscc`.
+    """
+    return await _assign_uscc(ctx, division_code=division_code, category=category, name=name, taken=taken)
 
 
 # --- staff and roles -----------------------------------------------------------------------

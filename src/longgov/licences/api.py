@@ -11,22 +11,30 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from longgov.db import utcnow
 from longgov.kernel.errors import NotFound, ValidationFailed
-from longgov.licences import presentations, services, trust
+from longgov.licences import feeds, presentations, rotation, services, trust
 from longgov.licences.catalogue import licence_types
 from longgov.licences.credentials import context_document
 from longgov.licences.schemas import (
     DisclosableField,
     ExternalImportResult,
+    FeedPullResult,
     ImportReport,
     IssueRequest,
     LicenceHistoryEntry,
     LicenceTypeView,
     LicenceView,
+    OrganisationSealsView,
     PresentationRequest,
     PresentationVerification,
     PresentationView,
     Renewal,
+    ResealResult,
+    SealRetireRequest,
+    SealRotationRequest,
+    SealRotationResult,
     StatusChange,
+    StatusFeedInput,
+    StatusFeedView,
     StatusView,
     TrustedIssuerInput,
     TrustedIssuerView,
@@ -46,6 +54,8 @@ Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
 StatusFilter = Annotated[str | None, QueryParameter(max_length=12, description="valid | suspended | revoked")]
 TypeFilter = Annotated[str | None, QueryParameter(max_length=21)]
+OrganisationFilter = Annotated[str | None, QueryParameter(max_length=40, description="机构代码，如 620102-market_regulation")]
+_TRUST = require(Permission.LicencesTrustManage)
 
 
 def parse_uuid(value: str, message: str, code: str) -> uuid.UUID:
@@ -144,6 +154,43 @@ class LicencesController(Controller):
         """Stop trusting a key."""
         issuer_id = parse_uuid(issuer_ref, "信任列表中没有该密钥", "trusted_issuer_not_found")
         return await trust.retire_trusted_issuer(ctx, issuer_id, data.reason)
+
+    @get("/status-feeds", operation_id="licencesStatusFeeds", opt=_TRUST)
+    async def status_feeds(self, ctx: Ctx) -> list[StatusFeedView]:
+        """外省状态列表: where each external issuer publishes its signed status list, and the last pull."""
+        return await feeds.status_feeds(ctx)
+
+    @post("/trusted-issuers/{issuer_ref:str}/status-feed", operation_id="licencesStatusFeedSet", opt=_TRUST, status_code=200)
+    async def set_status_feed(self, ctx: Ctx, issuer_ref: FromPath[str], data: JSONBody[StatusFeedInput]) -> StatusFeedView | None:
+        """Set (or, with no ``url``, remove) an external issuer's status-list address (``issuer_ref``: its USCC)."""
+        return await feeds.set_status_feed(ctx, issuer_ref, data.url)
+
+    @post("/trusted-issuers/{issuer_ref:str}/status-feed/pull", operation_id="licencesStatusFeedPull", opt=_TRUST, status_code=200)
+    async def pull_status_feed(self, ctx: Ctx, issuer_ref: FromPath[str]) -> FeedPullResult:
+        """Pull an external issuer's status list now: accepted, or refused with a code and the reason (recorded)."""
+        return await feeds.pull_feed_now(ctx, issuer_ref)
+
+    # --- seal keys: rotation and retirement ----------------------------------------------------------
+
+    @get("/seals", operation_id="licencesSeals", opt=_TRUST)
+    async def seals(self, ctx: Ctx, organisation: OrganisationFilter = None) -> list[OrganisationSealsView]:
+        """电子印章密钥: every issuing organisation's keys, their periods in force and what they sealed."""
+        return await rotation.seal_overview(ctx, organisation)
+
+    @post("/seals/{organisation_code:str}/rotate", operation_id="licencesSealRotate", opt=_TRUST, status_code=200)
+    async def rotate_seal(self, ctx: Ctx, organisation_code: FromPath[str], data: JSONBody[SealRotationRequest]) -> SealRotationResult:
+        """轮换: a new key signs from now on; the old one still verifies what it sealed (unless ``compromised``)."""
+        return await rotation.rotate_seal(ctx, organisation_code, data.reason, compromised=data.compromised, reseal=data.reseal)
+
+    @post("/seals/{organisation_code:str}/reseal", operation_id="licencesSealReseal", opt=_TRUST, status_code=200)
+    async def reseal(self, ctx: Ctx, organisation_code: FromPath[str]) -> ResealResult:
+        """Re-seal the current versions an organisation sealed with a compromised key (new versions)."""
+        return await rotation.reseal_organisation(ctx, organisation_code)
+
+    @post("/seal-keys/{key_id:str}/retire", operation_id="licencesSealKeyRetire", opt=_TRUST, status_code=200)
+    async def retire_seal_key(self, ctx: Ctx, key_id: FromPath[str], data: JSONBody[SealRetireRequest]) -> SealRotationResult:
+        """停用 a seal key as compromised: nothing it sealed verifies any more."""
+        return await rotation.retire_seal_key(ctx, key_id, data.reason, reseal=data.reseal)
 
     # --- holders: presentations (用证) and imports from other provinces ------------------------------
 
@@ -261,6 +308,12 @@ class LicencesController(Controller):
         """吊销 (final)."""
         licence_id = services.parse_licence_id(licence_ref)
         return await services.revoke_licence(ctx, licence_id, data.reason)
+
+    @post("/{licence_ref:str}/reseal", operation_id="licencesReseal", opt=require(Permission.LicencesIssuedManage), status_code=200)
+    async def reseal_licence(self, ctx: Ctx, licence_ref: FromPath[str], data: JSONBody[StatusChange]) -> LicenceView:
+        """重新签章: a new version sealed with the issuer's current key (its seal key was retired)."""
+        licence_id = services.parse_licence_id(licence_ref)
+        return await rotation.reseal_licence(ctx, licence_id, data.reason)
 
     @post("/{licence_ref:str}/renew", operation_id="licencesRenew", opt=require(Permission.LicencesIssuedManage), status_code=200)
     async def renew(self, ctx: Ctx, licence_ref: FromPath[str], data: JSONBody[Renewal]) -> LicenceView:

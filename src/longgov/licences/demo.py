@@ -2,22 +2,26 @@
 
 Also the mutual-recognition demo: an external issuer (四川省教育厅) with its own SM2 key, generated in
 the var dir on first run, trusted on the external trust list, and 教师资格证 it sealed for the first
-demo citizens, imported as 外省签发 licences.
+demo citizens, imported as 外省签发 licences. The issuer publishes its signed status list as a file in
+``<var_dir>/external-issuers/`` (where :class:`~longgov.licences.feeds.FolderStatusSource` reads),
+republished on every demo start: it revokes the third citizen's 教师资格证, which the feed then
+marks 已吊销 here.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from longgov.identity import services as identity
 from longgov.kernel.errors import Conflict
-from longgov.licences import sealing, services, trust
+from longgov.licences import feeds, sealing, services, trust
 from longgov.licences.catalogue import government_uscc, type_by_key
-from longgov.licences.identifiers import make_identifier
+from longgov.licences.identifiers import licence_key, make_identifier
 from longgov.licences.schemas import HolderInput, TrustedIssuerInput
 from longgov.platform import ServiceContext
 from longgov.security.crypto import SM2KeyPair, generate_sm2_keypair, sm2_keypair_from_pem, sm2_private_key_to_pem, sm2_public_key_to_pem, sm3_hex
@@ -296,6 +300,8 @@ EXTERNAL_HOLDERS = 3
 EXTERNAL_REGION = "四川省"
 EXTERNAL_NAME = "四川省教育厅"
 EXTERNAL_KEY_FILE = "sichuan-education.pem"
+EXTERNAL_STATUS_FILE = "sichuan-education-status.json"
+EXTERNAL_REVOKED = 2  # the third demo citizen's 教师资格证 is revoked in Sichuan
 
 
 def external_keypair(var_dir: Path) -> SM2KeyPair:
@@ -331,6 +337,7 @@ async def seed_external(ctx: ServiceContext, persons: list[DemoPerson]) -> None:
             )
     licence_type = type_by_key("teacher_qualification")
     assert licence_type is not None  # noqa: S101 - a key of the shipped catalogue
+    revoked: list[dict[str, object]] = []
     for i, person in enumerate(persons):
         issued = date(2018 + i, 7, 1)
         claims = sealing.claims(
@@ -363,3 +370,17 @@ async def seed_external(ctx: ServiceContext, persons: list[DemoPerson]) -> None:
         with contextlib.suppress(Conflict):
             async with ctx.session.begin_nested():
                 await trust.import_external_licence(ctx, document)
+        if i == EXTERNAL_REVOKED:
+            since = (datetime.now(UTC) - timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+            revoked.append({"statusIndex": 9000 + i, "licence": licence_key(claims["identifier"]), "status": "revoked", "since": since.isoformat()})
+    await publish_external_status(ctx, keypair, uscc, revoked)
+
+
+async def publish_external_status(ctx: ServiceContext, keypair: SM2KeyPair, uscc: str, entries: list[dict[str, object]]) -> None:
+    """四川省教育厅 publishes its signed status list (as its platform would) and this platform pulls it through the feed."""
+    listing = feeds.issuer_status_list(entries, private_key=keypair.private_key, key_id=sm3_hex(keypair.public_key), issuer=f"demo:{uscc}")
+    folder = feeds.feed_folder(ctx.settings)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (folder / EXTERNAL_STATUS_FILE).write_text(json.dumps(listing, ensure_ascii=False, indent=1), encoding="utf-8")
+    await feeds.set_status_feed(ctx, uscc, f"file:{EXTERNAL_STATUS_FILE}")
+    await feeds.pull_feed_now(ctx, uscc)

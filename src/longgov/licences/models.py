@@ -113,9 +113,12 @@ class SealKey(UUIDPrimaryKey, ModelBase):
     key_id: Mapped[str] = mapped_column(String(64), unique=True)  # SM3 of the public key, hex
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     private_key_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)  # None when the key lives in an HSM
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime]
-    retired_at: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(default=True)  # the key that signs now (one per organisation)
+    created_at: Mapped[datetime]  # in force from
+    retired_at: Mapped[datetime | None]  # stopped signing (rotated or compromised); still verifies what it signed before
+    compromised_at: Mapped[datetime | None]  # 密钥泄露: nothing it signed verifies any more
+    retire_reason: Mapped[str | None] = mapped_column(Text)
+    retired_by: Mapped[str | None] = mapped_column(String(120))
 
 
 Index("ix_licence_events_licence_occurred", LicenceEvent.licence_id, LicenceEvent.occurred_at)
@@ -206,3 +209,41 @@ class TrustedIssuer(UUIDPrimaryKey, ModelBase):
 
 
 Index("ix_licence_presentation_checks_presentation", LicencePresentationCheck.presentation_id, LicencePresentationCheck.checked_at)
+
+
+class LicenceStatusFeed(UUIDPrimaryKey, Timestamps, ModelBase):
+    """外省状态列表 — where an external issuer publishes its signed status list, and how the last pulls went.
+
+    One row per external issuer (USCC). ``list_generated_at`` is the ``generatedAt`` of the last list
+    accepted: an older list is refused as a replay.
+    """
+
+    __tablename__ = "licence_status_feeds"
+
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    url: Mapped[str] = mapped_column(String(500))
+    updated_by: Mapped[str | None] = mapped_column(String(120))
+    last_attempt_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_status: Mapped[str | None] = mapped_column(String(12))  # ok | failed
+    last_code: Mapped[str | None] = mapped_column(String(40))
+    last_message: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # consecutive failed pulls
+    list_generated_at: Mapped[datetime | None]
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExternalLicenceStatus(UUIDPrimaryKey, ModelBase):
+    """A suspended or revoked licence as its external issuer's last accepted status list states it.
+
+    Kept for licences not (yet) imported too: one imported later takes its status on import.
+    """
+
+    __tablename__ = "licence_external_statuses"
+
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    licence_key: Mapped[str] = mapped_column(String(120), unique=True)  # identifier without version and check character
+    status: Mapped[str] = mapped_column(String(12))  # suspended | revoked
+    since: Mapped[datetime | None]
+    recorded_at: Mapped[datetime]

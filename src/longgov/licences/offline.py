@@ -44,6 +44,10 @@ the manifest's date), every disclosed digest, and the licence's validity dates; 
 status (revocation/suspension), consent (withdrawal), verifier binding, expiry and replay. Each
 failure is a :class:`~longgov.licences.sealing.Problem` with a code and a Chinese reason.
 
+Seal keys rotate (:mod:`longgov.licences.rotation`): the trust list keeps a rotated key with its
+``validFrom``/``validUntil`` (it attests manifests made while it was in force) and lists a key retired
+as compromised under ``revokedKeys``; a manifest it signed answers ``seal_key_compromised``.
+
 Offline limits: a verifier working offline learns of revocations only as of its status list (it
 refuses one older than ``max_status_age``), cannot see a withdrawal by the holder or earlier uses of
 a single-use presentation (the short expiry bounds both), and must pin the platform's public key
@@ -176,6 +180,7 @@ class TrustedKey:
     valid_from: date | None = None
     valid_until: date | None = None
     origin: str = "local"  # local | external | platform
+    compromised: bool = False  # a seal key retired as compromised: trusted for nothing, named for a clear answer
 
     def valid_on(self, day: date) -> bool:
         """Whether the key was in force on ``day``."""
@@ -263,7 +268,7 @@ def _structure(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
     return body, proof, manifest
 
 
-def _manifest_problem(manifest: dict[str, Any], trust: Trust) -> tuple[TrustedKey, bool] | Problem:  # noqa: C901, PLR0911 - one return per rule
+def _manifest_problem(manifest: dict[str, Any], trust: Trust) -> tuple[TrustedKey, bool] | Problem:  # noqa: C901, PLR0911, PLR0912 - one return per rule
     """The key that attests the manifest and whether the licence is external, or the problem."""
     body, seal = manifest["body"], manifest.get("seal")
     if body.get("format") != DISCLOSURE_FORMAT or not isinstance(body.get("digests"), dict) or not isinstance(body.get("issuer"), dict):
@@ -275,8 +280,10 @@ def _manifest_problem(manifest: dict[str, Any], trust: Trust) -> tuple[TrustedKe
     if parts is None or not isinstance(seal, dict):
         return Problem("algorithm_unsupported", "证照摘要清单的签名算法不受支持（应为 SM2-with-SM3 与 JCS 规范化）")
     key = trust.get(parts[0])
+    if key is not None and key.compromised:
+        return Problem("seal_key_compromised", "签章密钥已停用（密钥泄露），该密钥所签的证照不再可信，请联系颁发机构以新密钥重新签章")
     attested_by = seal.get("attestedBy")
-    issuer_keys = [k for k in trust.values() if k.owner == issuer_uscc]
+    issuer_keys = [k for k in trust.values() if k.owner == issuer_uscc and not k.compromised]
     if not issuer_keys:
         return Problem("unknown_issuer", "颁发机构不在信任列表中，无法确认证照来源")
     if attested_by == "issuer":
@@ -431,8 +438,26 @@ def trust_entry(key: TrustedKey) -> dict[str, Any]:
     }
 
 
+def revoked_entry(key: TrustedKey, revoked_at: datetime) -> dict[str, Any]:
+    """One entry of the trust list's ``revokedKeys``: a compromised seal key, trusted for nothing."""
+    return {
+        "uscc": key.owner,
+        "name": key.name,
+        "keyId": key.key_id,
+        "publicKeyMultibase": public_key_multibase(key.public_key),
+        "revokedAt": revoked_at.astimezone(UTC).isoformat(timespec="seconds"),
+        "origin": key.origin,
+    }
+
+
 def read_trust_list(document: Any, platform_public_key: bytes, now: datetime) -> dict[str, TrustedKey] | Problem:  # noqa: ANN401
-    """The keys of a signed trust list (plus the pinned platform key), or why it cannot be used."""
+    """The keys of a signed trust list (plus the pinned platform key), or why it cannot be used.
+
+    ``entries`` are the keys in force or that were (``validFrom``/``validUntil``: rotated keys still
+    verify what they signed then); ``revokedKeys`` (optional) are compromised keys, kept so that a
+    verifier answers ``seal_key_compromised`` rather than ``unknown_issuer``. A verifier that
+    ignores ``revokedKeys`` still trusts none of them.
+    """
     try:
         body, seal = document["list"], document["seal"]
         if body.get("format") != TRUST_LIST_FORMAT:
@@ -454,6 +479,11 @@ def read_trust_list(document: Any, platform_public_key: bytes, now: datetime) ->
                 valid_until=date.fromisoformat(entry["validUntil"]) if entry.get("validUntil") else None,
                 origin=str(entry.get("origin") or "local"),
             )
+        for entry in body.get("revokedKeys") or []:
+            key_id = str(entry["keyId"])
+            public_key = public_key_from_multibase(str(entry["publicKeyMultibase"]))
+            origin = str(entry.get("origin") or "local")
+            keys[key_id] = TrustedKey(key_id, public_key, str(entry["uscc"]), str(entry["name"]), "D", origin=origin, compromised=True)
     except (KeyError, TypeError, ValueError, AttributeError):
         return Problem("trust_list_invalid", "信任列表数据结构错误")
     return keys

@@ -37,7 +37,7 @@ from longgov.kernel.errors import Conflict, NotFound, PermissionDenied, Validati
 from longgov.licences import events, offline, sealing, services, trust
 from longgov.licences.canonical import CanonicalisationError, canonical_json, parse_json_object
 from longgov.licences.catalogue import LicenceType, type_by_code
-from longgov.licences.models import Licence, LicenceDisclosure, LicencePresentation, LicencePresentationCheck, LicenceVersion
+from longgov.licences.models import Licence, LicenceDisclosure, LicencePresentation, LicencePresentationCheck, LicenceVersion, SealKey
 from longgov.licences.schemas import (
     PRESENTATION_STATES,
     STATUS_TITLES,
@@ -190,6 +190,11 @@ async def create_presentation(ctx: ServiceContext, licence_id: uuid.UUID, data: 
     if status != "valid":
         raise Conflict(f"证照当前状态为“{STATUS_TITLES[status]}”，不能出示", code="licence_not_presentable")
     version = await _current_version(ctx, licence)
+    if version.seal_key_id is not None:
+        compromised = (await ctx.session.execute(select(SealKey.compromised_at).where(SealKey.key_id == version.seal_key_id))).scalar_one_or_none()
+        if compromised is not None:
+            # The platform's signature on the presentation must not launder a seal nobody may trust any more.
+            raise Conflict("该证照的电子印章已停用（密钥失陷），请联系发证部门重新签章后再出示", code="seal_key_compromised")
     claims = _document_of(ctx, version)["licence"]
     values = offline.selectable_values(claims)
     unknown = [path for path in data.fields if path not in values]

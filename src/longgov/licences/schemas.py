@@ -27,6 +27,7 @@ ACTION_TITLES: dict[str, str] = {
     "suspend": "暂停",
     "reinstate": "恢复",
     "revoke": "吊销",
+    "reseal": "重新签章（新版本）",
 }
 
 
@@ -313,10 +314,11 @@ class TrustedIssuerInput(StrictModel):
     valid_from: date | None = None
     valid_until: date | None = None
     note: str | None = Field(default=None, max_length=500)
+    status_list_url: str | None = Field(default=None, max_length=500, description="where the issuer publishes its signed status list (http(s):// or file:)")
 
 
 class TrustedIssuerView(BaseModel):
-    """A key of the mutual-recognition trust list."""
+    """A key of the mutual-recognition trust list (``fingerprint``: its SM3 key id in groups of four)."""
 
     id: uuid.UUID
     uscc: str
@@ -331,6 +333,121 @@ class TrustedIssuerView(BaseModel):
     added_by: str | None
     created_at: datetime
     retired_at: datetime | None
+    fingerprint: str = ""
+    state: str = "active"  # active | retired | expired | not_yet_valid
+    state_title: str = "有效"
+    imported: int = 0  # licences imported with a version sealed by this key
+
+
+class StatusFeedView(BaseModel):
+    """Where an external issuer publishes its status list and how the last pull went."""
+
+    uscc: str
+    name: str
+    url: str
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_status: str | None  # ok | failed | None (never pulled)
+    last_code: str | None
+    last_message: str | None
+    failures: int
+    list_generated_at: datetime | None
+    entries: int
+
+
+class StatusFeedInput(StrictModel):
+    """Set (or, empty, remove) an external issuer's status-list address."""
+
+    url: str | None = Field(default=None, max_length=500)
+
+
+class FeedPullResult(BaseModel):
+    """One pull of an external status list: accepted (entries, licences changed) or refused with a code and the reason."""
+
+    uscc: str
+    name: str
+    ok: bool
+    code: str
+    message: str
+    entries: int
+    changed: int
+
+
+class TrustedIssuerGroup(BaseModel):
+    """An external issuer on the trust page: its keys, its status-list feed, the licences imported from it."""
+
+    uscc: str
+    name: str
+    region: str
+    keys: list[TrustedIssuerView]
+    feed: StatusFeedView | None
+    feed_health: str  # ok | failed | stale | never | none
+    imported: int
+    not_valid: int  # imported licences its status list suspended or revoked
+
+
+# --- seal keys (rotation and retirement) -----------------------------------------------------------------
+
+SEAL_STATES: dict[str, str] = {"active": "在用", "rotated": "已轮换（仅用于核验）", "compromised": "已停用（密钥泄露）"}
+
+
+class SealKeyView(BaseModel):
+    """One seal key of an organisation: state, period in force, what it sealed."""
+
+    key_id: str
+    fingerprint: str
+    state: str
+    state_title: str
+    valid_from: datetime
+    valid_until: datetime | None
+    compromised_at: datetime | None
+    retire_reason: str | None
+    retired_by: str | None
+    versions: int  # licence versions sealed with it
+    current: int  # current versions still sealed with it (to re-seal when compromised)
+
+
+class OrganisationSealsView(BaseModel):
+    """An issuing organisation's seal keys, newest first."""
+
+    organisation_code: str
+    organisation_name: str
+    organisation_uscc: str
+    keys: list[SealKeyView]
+    to_reseal: int  # current versions sealed with a compromised key
+
+
+class SealRotationRequest(StrictModel):
+    """轮换电子印章密钥 (``compromised``: retire the old key as leaked; ``reseal``: then re-seal what it sealed)."""
+
+    reason: str = Field(min_length=2, max_length=500)
+    compromised: bool = False
+    reseal: bool = True
+
+
+class SealRetireRequest(StrictModel):
+    """停用 a seal key as compromised, with the reason (``reseal``: re-seal the current versions it sealed)."""
+
+    reason: str = Field(min_length=2, max_length=500)
+    reseal: bool = True
+
+
+class SealRotationResult(BaseModel):
+    """What a rotation or retirement did."""
+
+    organisation_code: str
+    organisation_name: str
+    retired_key_id: str
+    new_key_id: str | None
+    compromised: bool
+    resealed: int
+
+
+class ResealResult(BaseModel):
+    """Current versions re-sealed with the organisation's active key."""
+
+    organisation_code: str
+    resealed: int
 
 
 class ExternalImportResult(BaseModel):

@@ -10,6 +10,10 @@
   of the issuers on this platform (``origin: local``) and the recognised external issuers
   (``origin: external``), each with its trust level and validity. Other platforms import it;
   offline verifiers use it with the status list.
+* **Trust page** (``/workbench/licences/trust``): the same management for people, per issuer with its
+  keys (SM3 fingerprint, validity, licences imported), its status-list feed and the last pull
+  (:mod:`longgov.licences.feeds`). Local seals: rotated keys stay listed with their validity,
+  compromised ones move to ``revokedKeys`` (:mod:`longgov.licences.rotation`).
 * **Imported licences.** A sealed licence document (``longgov-licence/1``) from an external issuer is
   verified against the trust list (seal, identifier, validity) and stored as a licence held by the
   matching person or enterprise (``source = external``, shown as 外省签发). Holders import their own
@@ -25,19 +29,20 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from longgov.db import utcnow
 from longgov.identity import services as identity
 from longgov.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from longgov.licences import events, importer, offline, sealing
+from longgov.licences import events, feeds, importer, offline, sealing
 from longgov.licences.canonical import CanonicalisationError, canonical_json, parse_json_object
 from longgov.licences.catalogue import HOLDER_ID_TYPES, TRUST_LEVELS, HolderKind, type_by_code
 from longgov.licences.credentials import public_key_from_multibase
 from longgov.licences.identifiers import licence_key
-from longgov.licences.models import Licence, LicenceVersion, SealKey, TrustedIssuer
-from longgov.licences.schemas import ExternalImportResult, TrustedIssuerInput, TrustedIssuerView
+from longgov.licences.models import Licence, LicenceStatusFeed, LicenceVersion, SealKey, TrustedIssuer
+from longgov.licences.schemas import ExternalImportResult, TrustedIssuerGroup, TrustedIssuerInput, TrustedIssuerView
 from longgov.licences.services import (
+    CHINA_TZ,
     DOCUMENT_CIPHER_FIELD,
     PLATFORM_ISSUER,
     STATUS_SCOPE,
@@ -102,12 +107,30 @@ def _external_key(row: TrustedIssuer) -> offline.TrustedKey:
     return offline.TrustedKey(row.key_id, row.public_key, row.uscc, row.name, row.trust_level, row.valid_from, row.valid_until, origin="external")
 
 
+def _china_day(moment: datetime) -> date:
+    return moment.astimezone(CHINA_TZ).date()
+
+
 def _local_key(row: SealKey) -> offline.TrustedKey:
-    return offline.TrustedKey(row.key_id, row.public_key, row.organisation_uscc, row.organisation_name, "A", origin="local")
+    """A seal of this platform: in force from its creation until it was retired (rotated); compromised ones are flagged."""
+    return offline.TrustedKey(
+        row.key_id,
+        row.public_key,
+        row.organisation_uscc,
+        row.organisation_name,
+        "A",
+        valid_from=_china_day(row.created_at),
+        valid_until=_china_day(row.retired_at) if row.retired_at else None,
+        origin="local",
+        compromised=row.compromised_at is not None,
+    )
 
 
 async def trust_for_issuer(ctx: ServiceContext, issuer_uscc: str) -> dict[str, offline.TrustedKey]:
-    """What an online check trusts for one issuer: the platform key, the issuer's seals here, its recognised external keys."""
+    """What an online check trusts for one issuer: the platform key, the issuer's seals here, its recognised external keys.
+
+    Rotated seals come with their validity, compromised ones flagged (trusted for nothing).
+    """
     trust = {platform_key_id(ctx): platform_trusted_key(ctx)}
     uscc = issuer_uscc.strip().upper()[:18]
     for seal in (await ctx.session.execute(select(SealKey).where(SealKey.organisation_uscc == uscc))).scalars():
@@ -126,7 +149,26 @@ def _require_manager(ctx: ServiceContext) -> None:
         raise PermissionDenied("无权管理互认信任列表", code="permission_denied")
 
 
-def _trusted_view(row: TrustedIssuer) -> TrustedIssuerView:
+def fingerprint(key_id: str) -> str:
+    """An SM3 key id as people compare it: upper-case groups of four."""
+    text = key_id.upper()
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+_KEY_STATES: Final = {"active": "有效", "retired": "已停用", "expired": "已过期", "not_yet_valid": "未生效"}
+
+
+def _key_state(row: TrustedIssuer) -> str:
+    if not row.active:
+        return "retired"
+    day = today()
+    if day < row.valid_from:
+        return "not_yet_valid"
+    return "expired" if row.valid_until is not None and day > row.valid_until else "active"
+
+
+def _trusted_view(row: TrustedIssuer, imported: int = 0) -> TrustedIssuerView:
+    state = _key_state(row)
     return TrustedIssuerView(
         id=row.id,
         uscc=row.uscc,
@@ -141,13 +183,21 @@ def _trusted_view(row: TrustedIssuer) -> TrustedIssuerView:
         added_by=row.added_by,
         created_at=row.created_at,
         retired_at=row.retired_at,
+        fingerprint=fingerprint(row.key_id),
+        state=state,
+        state_title=_KEY_STATES[state],
+        imported=imported,
     )
 
 
 async def add_trusted_issuer(ctx: ServiceContext, data: TrustedIssuerInput) -> TrustedIssuerView:
-    """Trust an external issuer's key; audited. Conflict when the key is already listed or is one of this platform's."""
+    """Trust an external issuer's key (and set where it publishes its status list); audited.
+
+    Conflict when the key is already listed or is one of this platform's.
+    """
     _require_manager(ctx)
     uscc = data.uscc.strip().upper()
+    feed_url = feeds.check_feed_url(ctx.settings, data.status_list_url) if data.status_list_url else None
     check = identity.validate_code("uscc", uscc)
     if not check.valid:
         raise ValidationFailed(f"统一社会信用代码无效：{check.message}", code="uscc_invalid", details={"uscc": check.message})
@@ -189,6 +239,8 @@ async def add_trusted_issuer(ctx: ServiceContext, data: TrustedIssuerInput) -> T
         subject_id=row.id,
         details={"uscc": uscc, "name": data.name, "region": data.region, "key_id": key_id, "trust_level": data.trust_level},
     )
+    if feed_url is not None:
+        await feeds.set_status_feed(ctx, uscc, feed_url)
     return _trusted_view(row)
 
 
@@ -218,8 +270,55 @@ async def trusted_issuers(ctx: ServiceContext) -> list[TrustedIssuerView]:
     """Every external key, newest first (for the security administrator); audited."""
     _require_manager(ctx)
     rows = (await ctx.session.execute(select(TrustedIssuer).order_by(TrustedIssuer.created_at.desc()))).scalars().all()
+    per_key = await _imported_by_key(ctx)
     record(ctx.session, events.TRUSTED_ISSUER_LISTED, actor=ctx.actor, meta=ctx.meta, subject_type="trusted_issuer", details={"count": len(rows)})
-    return [_trusted_view(r) for r in rows]
+    return [_trusted_view(r, per_key.get(r.key_id, 0)) for r in rows]
+
+
+async def _imported_by_key(ctx: ServiceContext) -> dict[str, int]:
+    """Imported licences per sealing key (a licence counts once per key that sealed one of its versions)."""
+    query = (
+        select(LicenceVersion.seal_key_id, func.count(func.distinct(LicenceVersion.licence_id)))
+        .join(Licence, Licence.id == LicenceVersion.licence_id)
+        .where(Licence.source == "external")
+        .group_by(LicenceVersion.seal_key_id)
+    )
+    return {key_id: int(count) for key_id, count in (await ctx.session.execute(query)).tuples()}
+
+
+async def trust_overview(ctx: ServiceContext) -> list[TrustedIssuerGroup]:
+    """The trust page: each external issuer with its keys, its status-list feed and its licences' statuses; audited.
+
+    Keys come with their state, SM3 fingerprint, validity and the number of licences imported with them.
+    """
+    _require_manager(ctx)
+    rows = (await ctx.session.execute(select(TrustedIssuer).order_by(TrustedIssuer.uscc, TrustedIssuer.created_at.desc()))).scalars().all()
+    per_key = await _imported_by_key(ctx)
+    feed_rows = {f.uscc: feeds.feed_view(f) for f in (await ctx.session.execute(select(LicenceStatusFeed))).scalars()}
+    counts_query = select(Licence.issuer_uscc, Licence.status, func.count()).where(Licence.source == "external").group_by(Licence.issuer_uscc, Licence.status)
+    counts: dict[str, dict[str, int]] = {}
+    for uscc, status, count in (await ctx.session.execute(counts_query)).tuples():
+        counts.setdefault(uscc, {})[status] = int(count)
+    groups: dict[str, TrustedIssuerGroup] = {}
+    for row in rows:
+        group = groups.get(row.uscc)
+        if group is None:
+            feed = feed_rows.get(row.uscc)
+            statuses = counts.get(row.uscc, {})
+            group = groups[row.uscc] = TrustedIssuerGroup(
+                uscc=row.uscc,
+                name=row.name,
+                region=row.region,
+                keys=[],
+                feed=feed,
+                feed_health=feeds.feed_health(feed),
+                imported=sum(statuses.values()),
+                not_valid=statuses.get("revoked", 0) + statuses.get("suspended", 0),
+            )
+        group.keys.append(_trusted_view(row, per_key.get(row.key_id, 0)))
+    record(ctx.session, events.TRUSTED_ISSUER_LISTED, actor=ctx.actor, meta=ctx.meta, subject_type="trusted_issuer", details={"count": len(rows)})
+    # Issuers with a key in force first, then by name.
+    return sorted(groups.values(), key=lambda g: (not any(k.state == "active" for k in g.keys), g.name))
 
 
 # --- the exported trust list ----------------------------------------------------------------------------
@@ -231,7 +330,11 @@ async def trust_list(ctx: ServiceContext) -> dict[str, Any]:
     external = (
         await ctx.session.execute(select(TrustedIssuer).where(TrustedIssuer.active.is_(True)).order_by(TrustedIssuer.uscc, TrustedIssuer.created_at))
     ).scalars()
-    entries = [offline.trust_entry(_local_key(row)) for row in local] + [offline.trust_entry(_external_key(row)) for row in external]
+    # Rotated seals stay listed with their validity (what they sealed still verifies offline); compromised ones move to
+    # revokedKeys, so a verifier that does not know that field trusts none of them.
+    entries = [offline.trust_entry(_local_key(row)) for row in local if row.compromised_at is None]
+    entries += [offline.trust_entry(_external_key(row)) for row in external]
+    revoked = [offline.revoked_entry(_local_key(row), row.compromised_at) for row in local if row.compromised_at is not None]
     now = utcnow()
     body = {
         "format": offline.TRUST_LIST_FORMAT,
@@ -243,6 +346,7 @@ async def trust_list(ctx: ServiceContext) -> dict[str, Any]:
         "generatedAt": now.isoformat(timespec="seconds"),
         "validUntil": (now + timedelta(days=TRUST_LIST_DAYS)).isoformat(timespec="seconds"),
         "entries": entries,
+        "revokedKeys": revoked,
     }
     signature = sm2_sign(ctx.platform.keys.signing.private_key, canonical_json(body))
     return {"list": body, "seal": offline.signature_block(platform_key_id(ctx), signature)}
@@ -408,6 +512,8 @@ async def import_external_licence(ctx: ServiceContext, document: dict[str, Any] 
         ),
     )
     _history(ctx, licence, "import" if created else "update", f"外省签发证照导入（{key.region}，{key.name}）", source="external", region=key.region)
+    # Revoked or suspended where it was issued, as the issuer's last accepted status list says.
+    await feeds.apply_recorded_status(ctx, licence)
     record(
         ctx.session,
         events.LICENCE_EXTERNAL_IMPORTED,

@@ -95,7 +95,13 @@ def step_text(event: ApplicationStepRecorded) -> StepText | None:  # noqa: PLR09
 
 
 def step_notification(event: ApplicationStepRecorded) -> Notification | None:
-    """The applicant's notice of a step, linking to the application's timeline."""
+    """The applicant's notice of a step, linking to the application's timeline.
+
+    None for an application of a bundle case (一件事): the bundle tells its applicant once per case event
+    (one combined correction notice, one completion notice) instead of once per item and step.
+    """
+    if event.bundle_case_ref:
+        return None
     text = step_text(event)
     if text is None or not event.number:
         return None

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     LicencesOwnRead = "licences:own:read"
     LicencesRegisterImport = "licences:register:import"
     LicencesTrustManage = "licences:trust:manage"
+    OnethingBundlesManage = "onething:bundles:manage"
     SecurityAccountsUnlock = "security:accounts:unlock"
     SecurityRolesAssign = "security:roles:assign"
     WorkbenchHomeRead = "workbench:home:read"
@@ -90,10 +91,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.LicencesIssuedManage,
             _P.LicencesIssuedRead,
             _P.LicencesRegisterImport,
+            _P.OnethingBundlesManage,
         }
     ),
     Role.HotlineAgent: frozenset(_STAFF_BASE | {_P.IdentityPersonsRead}),
-    Role.SystemAdmin: frozenset(_STAFF_BASE | {_P.AdminAccountsManage, _P.AdminOrganisationsRead, _P.CalendarNoticesManage, _P.CatalogItemsManage}),
+    Role.SystemAdmin: frozenset(
+        _STAFF_BASE | {_P.AdminAccountsManage, _P.AdminOrganisationsRead, _P.CalendarNoticesManage, _P.CatalogItemsManage, _P.OnethingBundlesManage}
+    ),
     Role.SecurityAdmin: frozenset(_STAFF_BASE | {_P.LicencesTrustManage, _P.SecurityAccountsUnlock, _P.SecurityRolesAssign}),
     Role.AuditAdmin: frozenset(_STAFF_BASE | {_P.AuditChainVerify, _P.AuditEventsRead}),
 }

@@ -25,7 +25,7 @@ async def test_seed_is_idempotent_and_complete(seeded):
         assert await catalog.seed_catalog(ctx) == 0
         views = await catalog.published_views(ctx)
     names = {v.content.name for v in views}
-    assert len(names & {e["content"]["name"] for e in catalog.demo_items()}) == 45
+    assert len(names & {e["content"]["name"] for e in catalog.demo_items()}) == 62
     food = next(v for v in views if v.content.name == "食品经营许可")
     assert food.department == "城关区市场监督管理局"
     assert food.code.startswith(f"{food.basic_code}-620102000000-000-11620102")

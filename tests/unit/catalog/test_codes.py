@@ -59,6 +59,26 @@ STANDARD_NAMES = [
     "动物防疫条件合格证核发",
     "农药经营许可",
 ]
+# Items the 一件事 bundles need (onething/data/bundles.json).
+BUNDLE_NAMES = [
+    "住房公积金单位缴存登记",
+    "住房公积金个人账户设立",
+    "户口注销（死亡）",
+    "丧葬补助金、抚恤金申领",
+    "城乡居民基本养老保险注销登记",
+    "残疾人证申领（新办）",
+    "就业登记",
+    "职工基本医疗保险参保登记",
+    "信用修复申请（行政处罚信息）",
+    "移出经营异常名录",
+    "纳税信用修复",
+    "税务登记信息变更",
+    "单位社会保险登记信息变更",
+    "退休人员基本医疗保险待遇核定",
+    "居住证申领",
+    "新生儿城乡居民基本医疗保险参保登记",
+    "社会保障卡补领、换领",
+]
 
 
 def test_basic_code_shapes():
@@ -111,8 +131,9 @@ def test_real_sichuan_codes_parse():
 def test_demo_catalogue_has_all_standard_items_with_real_content():
     items = [NewItem.model_validate(e) for e in demo_items()]
     names = [i.content.name for i in items]
-    assert sorted(names) == sorted(STANDARD_NAMES)
-    assert len(STANDARD_NAMES) == 45
+    assert sorted(names) == sorted(STANDARD_NAMES + BUNDLE_NAMES)
+    assert (len(STANDARD_NAMES), len(BUNDLE_NAMES)) == (45, 17)
+    assert len({i.basic_code for i in items}) == len(items)
     for item in items:
         c = item.content
         assert is_basic_code(item.basic_code)
