@@ -240,4 +240,7 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:  # noqa: ANN401
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE: nearly every unit of work writes (audit records), and a deferred transaction that
+        # read first cannot wait for the write lock (SQLite answers "database is locked" at once,
+        # busy_timeout notwithstanding) when another connection committed in between.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

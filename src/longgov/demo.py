@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from longgov.catalog import services as catalog
+from longgov.demo_bundles import seed_demo_bundles
 from longgov.demo_cases import seed_demo_cases
 from longgov.identity import services as identity
 from longgov.identity.codes import make_resident_id, make_uscc
@@ -124,6 +125,15 @@ STAFF: list[tuple[str, str, str, list[str]]] = [
     ("lz_12345_agent", "褚坐席", "620100-government_services", ["hotline_agent"]),
     ("gs_zwfw_leader", "卫主任", "620000-government_services", ["department_leader"]),
 ]
+# Staff of the other departments the demo's 一件事 cases pass through: created, not printed (TOTP: longgov users totp-code).
+DEPARTMENT_STAFF: list[tuple[str, str, str, list[str]]] = [
+    ("cg_cgj_window", "蒋窗口", "620102-urban_management", ["counter_staff"]),
+    ("cg_cgj_leader", "沈科长", "620102-urban_management", ["department_leader", "approver"]),
+    ("cg_wj_window", "秦窗口", "620102-health", ["counter_staff"]),
+    ("cg_yb_window", "尤窗口", "620102-medical_security", ["counter_staff"]),
+    ("lz_zrzy_window", "许窗口", "620100-natural_resources", ["counter_staff"]),
+    ("lz_zrzy_leader", "何科长", "620100-natural_resources", ["department_leader", "approver"]),
+]
 
 
 async def seed_demo(ctx: ServiceContext, *, persons: int = 36) -> tuple[list[DemoLogin], dict[str, str]]:
@@ -171,7 +181,7 @@ async def seed_demo(ctx: ServiceContext, *, persons: int = 36) -> tuple[list[Dem
             logins.append(DemoLogin("enterprise", uscc, DEMO_PASSWORD, name, f"短信验证码（发往 {phone[:3]}****{phone[-4:]}，见 /demo/sms）"))
     await licences_demo.seed_licences(ctx, holders, businesses)
     secrets: dict[str, str] = {}
-    for username, display, org, roles in STAFF:
+    for username, display, org, roles in [*STAFF, *DEPARTMENT_STAFF]:
         try:
             created = await identity.create_staff(
                 ctx, NewStaff(username=username, display_name=display, organisation_code=org, roles=roles, password=DEMO_STAFF_PASSWORD)
@@ -179,7 +189,9 @@ async def seed_demo(ctx: ServiceContext, *, persons: int = 36) -> tuple[list[Dem
             secrets[username] = created.totp_secret
         except Conflict:
             secrets[username] = await identity.demo_totp_secret(ctx, username)
-        logins.append(DemoLogin("staff", username, DEMO_STAFF_PASSWORD, display, "TOTP 动态口令"))
+        if (username, display, org, roles) in STAFF:
+            logins.append(DemoLogin("staff", username, DEMO_STAFF_PASSWORD, display, "TOTP 动态口令"))
     # Cases in every stage for the first citizens (the printed logins among them).
     await seed_demo_cases(ctx, [h.id_number for h in holders[:4]])
+    await seed_demo_bundles(ctx, holders)
     return logins, secrets

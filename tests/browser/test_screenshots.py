@@ -75,8 +75,9 @@ PAGES = [
     Shot("citizen-onething-guide", f"/citizen/onething/bundles/open_restaurant?{RESTAURANT_ANSWERS}", None, "需要办理的事项"),
     Shot("citizen-onething-contradiction", "/citizen/onething/bundles/open_restaurant?founding=new&has_business_licence=true", None, "回答相互矛盾", 422),
     Shot("citizen-onething-soon", "/citizen/onething/bundles/social_security_card_services", None, "即将上线"),
-    Shot("citizen-onething-apply", f"/citizen/onething/bundles/open_restaurant/apply?{RESTAURANT_ANSWERS}", "citizen", "来自：实名认证信息"),
+    Shot("citizen-onething-apply", f"/citizen/onething/bundles/open_restaurant/apply?{RESTAURANT_ANSWERS}", "citizen", "来自：居民身份证"),
     Shot("citizen-onething-mine", "/citizen/onething/cases", "citizen", "我的一件事"),
+    Shot("citizen-onething-case", "<bundle case>", "citizen", "各部门统一时间线"),
     Shot("workbench-onething", "/workbench/onething", "lz_scjg_leader", "一件事管理"),
     Shot("workbench-onething-bundle", "/workbench/onething/bundles/open_restaurant", "lz_scjg_leader", "版本记录"),
     Shot("workbench-onething-edit", "/workbench/onething/bundles/open_restaurant/edit", "lz_scjg_leader", "检查（不保存）"),
@@ -89,6 +90,8 @@ ELDER_PAGES = ("home", "citizen", "login-person", "citizen-me", "workbench-perso
 LISTED = {
     "<prefilled application>": ("/citizen/applications", "#applications li", "企业设立登记", "a"),
     "<prefilled case>": ("/workbench/applications", "#inbox tbody tr", "企业设立登记", "td.lead a"),
+    # The demo's 开办餐饮店 bundle case of the first citizen, from 我的一件事.
+    "<bundle case>": ("/citizen/onething/cases", "#cases li", "开办餐饮店", "a"),
 }
 
 

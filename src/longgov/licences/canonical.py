@@ -17,11 +17,11 @@ the values a licence holds, so any JCS implementation reproduces the same bytes:
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Final
 
 MAX_SAFE_INTEGER: Final = 2**53 - 1
-_SURROGATE_FIRST: Final = 0xD800
-_SURROGATE_LAST: Final = 0xDFFF
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _BASE58: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE58_INDEX: Final = {ch: i for i, ch in enumerate(_BASE58)}
 
@@ -80,7 +80,8 @@ def _encode(value: Any, out: list[str]) -> None:  # noqa: ANN401 - any JSON valu
 
 
 def _check_string(value: str) -> None:
-    if any(_SURROGATE_FIRST <= ord(ch) <= _SURROGATE_LAST for ch in value):
+    # One C-level scan instead of a Python loop per character (a quarter of bulk-import CPU before).
+    if _LONE_SURROGATE.search(value):
         msg = "lone surrogate in a string"
         raise CanonicalisationError(msg)
 

@@ -219,6 +219,8 @@ class PublicCheckView(BaseModel):
     valid_until: date | None
     effective_status: EffectiveStatus
     status_title: str
+    # The version's seal key was retired as compromised: the printed copy proves nothing until re-sealed.
+    seal_compromised: bool = False
 
 
 # --- presentations (用证) and mutual recognition (互认) ------------------------------------------------

@@ -37,7 +37,7 @@ from longgov.licences import credentials, events, importer, keycache, outcomes, 
 from longgov.licences.canonical import CanonicalisationError, canonical_json, parse_json_object
 from longgov.licences.catalogue import HOLDER_ID_TYPES, FieldSpec, LicenceType, government_uscc, licence_types, resolve_type, type_by_code
 from longgov.licences.identifiers import identifier_problem, licence_key, make_identifier
-from longgov.licences.models import Licence, LicenceCounter, LicenceEvent, LicenceVersion
+from longgov.licences.models import Licence, LicenceCounter, LicenceEvent, LicenceVersion, SealKey
 from longgov.licences.pdf import LicencePrint, render_licence_pdf
 from longgov.licences.schemas import (
     ACTION_TITLES,
@@ -1520,9 +1520,10 @@ async def check_page(ctx: ServiceContext, identifier: str, code: str | None) -> 
     found = await _licence_by_identifier(ctx.session, text)
     if found is None:
         return None
-    licence, _ = found
+    licence, version = found
     licence_type = type_by_code(licence.type_code)
     status = effective_status(licence)
+    compromised = (await ctx.session.execute(select(SealKey.compromised_at).where(SealKey.key_id == version.seal_key_id))).scalar_one_or_none()
     return PublicCheckView(
         identifier=text,
         current_identifier=licence.identifier,
@@ -1534,6 +1535,7 @@ async def check_page(ctx: ServiceContext, identifier: str, code: str | None) -> 
         valid_until=licence.valid_until,
         effective_status=status,
         status_title=STATUS_TITLES[status],
+        seal_compromised=compromised is not None,
     )
 
 

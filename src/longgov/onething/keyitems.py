@@ -15,8 +15,8 @@ plus the visits of the items that still need one, in parallel counted once) and 
 took (one submission, each resubmission after 补正, each item resumed or applied for again, the staff steps
 along the longest chain of the items as they ran, one collection of the results). Each metric's median is
 held against its target; a missed target flags the entry and tells the lead department's leaders in-app.
-Reviews are stored (one per entry and period) and the next is scheduled; a period missed while the job
-did not run is reviewed on the next run.
+Reviews are stored (one per entry and period) and the next is scheduled; periods missed while the job
+did not run (or the entry was paused) are reviewed on the next run, and only the latest one alerts anyone.
 """
 
 from __future__ import annotations

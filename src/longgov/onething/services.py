@@ -49,7 +49,7 @@ from longgov.kernel.registry import SearchEntry
 from longgov.licences import services as licences
 from longgov.notify import services as notify
 from longgov.notify.schemas import Notification
-from longgov.onething import events, guide
+from longgov.onething import events, guide, linked
 from longgov.onething.models import Bundle, BundleCase, BundleCaseEvent, BundleCaseMaterial, BundleCaseMember, BundleCaseNumberCounter, BundleVersion
 from longgov.onething.schemas import (
     AUDIENCE_TITLES,
@@ -1087,6 +1087,11 @@ async def get_case_by_number(ctx: ServiceContext, number: str) -> CaseView:
     return await _case_view(ctx, row, audit=True)
 
 
+async def any_cases(ctx: ServiceContext) -> bool:
+    """Whether any bundle case exists (demo seeding runs once)."""
+    return (await ctx.session.execute(select(BundleCase.id).limit(1))).first() is not None
+
+
 async def list_mine(ctx: ServiceContext, *, limit: int = 20, offset: int = 0) -> tuple[list[CaseSummary], int]:
     """我的一件事: the caller's bundle cases, newest first (audited)."""
     actor = _applicant(ctx)
@@ -1402,6 +1407,7 @@ async def submit_case(ctx: ServiceContext, case_id: uuid.UUID, idempotency_key: 
     _check_runnable(plan.loaded.definition)
     form = _decode(ctx, case.form_cipher)
     _check_form(plan, form, partial=False)
+    linked.check_request(form, case.answers, [entry.item for entry, _ in plan.items])
     uploads = await _uploads(ctx, case)
     missing = _missing_materials(await _merged_materials(ctx, plan, uploads))
     if missing:
@@ -1459,6 +1465,13 @@ async def _inputs(ctx: ServiceContext, case: BundleCase, plan: _Plan | None = No
     return _Inputs(plan or await _case_plan(ctx, case), _decode(ctx, case.form_cipher), await _uploads(ctx, case))
 
 
+def _sources(member: BundleCaseMember, members: Mapping[str, BundleCaseMember]) -> list[uuid.UUID]:
+    """The applications of the member's predecessors, direct and indirect (as ``_later_fields`` promised the applicant)."""
+    items = [BundleItem(item=m.item_basic_code, depends_on=list(m.depends_on)) for m in members.values()]
+    found = [members[code].application_id for code in _ancestors(items, member.item_basic_code) if code in members]
+    return [application_id for application_id in found if application_id is not None]
+
+
 async def _project(
     ctx: ServiceContext, member: BundleCaseMember, form: Mapping[str, Any], members: Mapping[str, BundleCaseMember]
 ) -> tuple[dict[str, Any], list[str]]:
@@ -1466,7 +1479,7 @@ async def _project(
     data = guide.project(form, applications.form_schema(member.item_basic_code))
     if not member.depends_on:
         return data, []
-    sources = [m.application_id for d in member.depends_on if (m := members.get(d)) is not None and m.application_id is not None]
+    sources = _sources(member, members)
     values, notes = await applications.values_from_results(ctx, member.item_basic_code, sources)
     data.update(values)
     return data, notes
@@ -1514,7 +1527,7 @@ async def _start(ctx: ServiceContext, case: BundleCase, member: BundleCaseMember
     """
     by_code = {m.item_basic_code: m for m in await _members(ctx, case)}
     data, notes = await _project(ctx, member, inputs.form, by_code)
-    sources = [m.application_id for d in member.depends_on if (m := by_code.get(d)) is not None and m.application_id is not None]
+    sources = _sources(member, by_code)
     try:
         async with ctx.session.begin_nested():
             if member.application_id is not None:
@@ -1586,10 +1599,14 @@ def _blocked_note(failed: Sequence[BundleCaseMember]) -> str:
 
 def _sync(
     ctx: ServiceContext, case: BundleCase, members: Sequence[BundleCaseMember], snapshot: Mapping[uuid.UUID, BundleMember]
-) -> tuple[list[dict[str, str]], list[BundleCaseMember]]:
-    """Each started member's state from its application as it stands; the changes, and the members refused just now."""
+) -> tuple[list[dict[str, str]], list[BundleCaseMember], list[BundleCaseMember]]:
+    """Each started member's state from its application as it stands.
+
+    Returns the changes, the members refused just now and the property transfers granted just now.
+    """
     changes: list[dict[str, str]] = []
     newly_failed: list[BundleCaseMember] = []
+    granted_transfer: list[BundleCaseMember] = []
     for m in members:
         found = snapshot.get(m.application_id) if m.application_id else None
         if found is None or (state := _state_of(found)) == m.state:
@@ -1602,8 +1619,10 @@ def _sync(
         if state in FAILED:
             m.note = f"理由：{found.reason}" if found.reason else None
             newly_failed.append(m)
+        if state == GRANTED and m.item_basic_code == linked.PROPERTY_TRANSFER_ITEM:
+            granted_transfer.append(m)
         _case_event(ctx, case, f"member_{state}", f"“{m.item_name}”{MEMBER_STATE_TITLES.get(state, state)}", item_name=m.item_name, number=found.number)
-    return changes, newly_failed
+    return changes, newly_failed, granted_transfer
 
 
 async def _release(ctx: ServiceContext, case: BundleCase, members: Sequence[BundleCaseMember]) -> list[dict[str, str]]:
@@ -1649,7 +1668,9 @@ async def _advance(ctx: ServiceContext, case: BundleCase) -> bool:
         return False
     snapshot = {m.application_id: m for m in await applications.bundle_members(ctx, case.number)}
     members = await _members(ctx, case)
-    changes, newly_failed = _sync(ctx, case, members, snapshot)
+    changes, newly_failed, granted_transfer = _sync(ctx, case, members, snapshot)
+    for m in granted_transfer:
+        await linked.after_grant(ctx, case, _decode(ctx, case.form_cipher), m.application_id)
     released = await _release(ctx, case, members)
     if released:
         changes += released

@@ -21,6 +21,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from longgov.applications import services as applications
+from longgov.catalog.schemas import PROCESS_TITLES
 from longgov.kernel.errors import AppError, NotFound, ValidationFailed
 from longgov.kernel.registry import Portal
 from longgov.onething import services
@@ -613,6 +614,7 @@ async def _detail(request: Request[Any, Any, Any], ctx: Ctx, code: str, version:
         conditions={i.basic_code: _condition(view, i.when) for i in view.item_views},
         after=_after(view),
         status_titles=services.VERSION_STATUS_TITLES,
+        process_titles=PROCESS_TITLES,
         message=message,
     )
 

@@ -39,13 +39,22 @@ async def _present(platform, new_client, enterprise, licence_id, purpose="签订
     return holder, r.json()["document"]
 
 
-async def _presenting_refused(platform, new_client, enterprise, licence_id):
+async def _presenting_refused(platform, new_client, enterprise, licence_id, *, client=None, verify_path=None):
     """The holder cannot present afresh: the platform's signature would otherwise vouch for an untrusted seal."""
     holder = await new_client()
     await login_enterprise(holder, platform, enterprise)
     body = {"purpose": "签订租赁合同", "expires_in": 600}
     r = await holder.post(f"/api/v1/licences/{licence_id}/presentations", json=body, headers=await csrf_headers(holder))
     assert (r.status_code, r.json()["code"]) == (409, "seal_key_compromised")
+    if verify_path is not None:
+        await _check_page_warns(client, verify_path)
+
+
+async def _check_page_warns(client, verify_path):
+    """The printed QR code of the version signed with the lost key says the seal is withdrawn."""
+    check = await client.get(verify_path)
+    assert 'data-seal="compromised"' in check.text
+    assert "电子印章已停用" in check.text
 
 
 async def _document(platform, staff_client, licence_id):
@@ -136,7 +145,7 @@ async def test_a_compromised_key_verifies_nothing_until_the_department_reseals(p
         result = (await client.post("/api/v1/licences/verify", content=json.dumps(evidence).encode())).json()
         assert (result["valid"], result["code"]) == (False, "seal_key_compromised"), result
         assert "泄露" in result["reason"]
-    await _presenting_refused(platform, new_client, enterprise, view.id)
+    await _presenting_refused(platform, new_client, enterprise, view.id, client=client, verify_path=view.verify_path)
     trust_list = (await client.get("/api/v1/licences/trust-list")).json()
     assert key_id in {k["keyId"] for k in trust_list["list"]["revokedKeys"]}
     assert key_id not in {e["keyId"] for e in trust_list["list"]["entries"]}

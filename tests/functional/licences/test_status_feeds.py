@@ -347,8 +347,8 @@ async def test_trust_page_lists_adds_retires_and_shows_the_feed(platform, new_cl
     assert "已同步：1条暂停或吊销记录，1张已导入证照状态变更" in page.text
     async with platform.db.transaction() as session:
         row = (await session.execute(select(LicenceStatusFeed).where(LicenceStatusFeed.uscc == province.uscc))).scalar_one()
-        listed = next(k for k in (await admin.get("/api/v1/licences/trusted-issuers")).json() if k["key_id"] == province.key_id)
-        key_row_id = listed["id"]
+    listed = next(k for k in (await admin.get("/api/v1/licences/trusted-issuers")).json() if k["key_id"] == province.key_id)
+    key_row_id = listed["id"]
     assert (listed["imported"], listed["state"], listed["fingerprint"]) == (1, "active", trust.fingerprint(province.key_id))
     assert row.last_status == "ok"
     no_reason = await admin.post(f"/workbench/licences/trust/keys/{key_row_id}/retire", data={"reason": ""}, headers=headers)

@@ -357,7 +357,9 @@ async def test_an_enterprise_found_through_the_citizen_search_applies_in_its_own
     case = await get_case(client, headers, draft_path.rsplit("/", 1)[1])
     for m in case["materials"]:
         if m["needs_upload"]:
-            r = await client.post(f"{draft_path}/materials", data={"material": m["key"]}, files={"file": ("a.pdf", PDF, "application/pdf")}, headers=page_headers)
+            r = await client.post(
+                f"{draft_path}/materials", data={"material": m["key"]}, files={"file": ("a.pdf", PDF, "application/pdf")}, headers=page_headers
+            )
             assert r.status_code == 200, r.text
     r = await client.post(f"{draft_path}/submit", data={"idempotency_key": "enterprise-page-1"}, headers=page_headers)
     assert r.status_code == 303, r.text

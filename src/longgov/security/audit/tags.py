@@ -93,6 +93,7 @@ TAG_TITLES: dict[str, str] = {
     "onething:bundle:reject": "一件事定义校验未通过",
     "onething:bundles:seed": "初始化一件事",
     "onething:case:advance": "一件事办件自动推进",
+    "onething:case:utilities": "水电气网联动过户结果",
     "onething:case:create": "创建一件事申请草稿",
     "onething:case:list": "查看我的一件事",
     "onething:case:read": "查看一件事办件",
