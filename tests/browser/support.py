@@ -158,6 +158,25 @@ def no_horizontal_overflow(page: Any, width: int) -> tuple[bool, int]:
     return scroll_width <= width, scroll_width
 
 
+def header_tools_overlap_brand(page: Any) -> bool:
+    """Whether the header's tools (长辈模式, 消息, name, 退出) slide over the portal's name (same row, intersecting).
+
+    The name never wraps: its drawn width is its scrollWidth, which a squeezed box does not show.
+    """
+    return bool(
+        page.evaluate(
+            """() => {
+              const name = document.querySelector('.site-header .brand-text strong');
+              const tools = document.querySelector('.site-header .header-tools');
+              if (!name || !tools) return false;
+              const a = name.getBoundingClientRect(), b = tools.getBoundingClientRect();
+              const sameRow = b.top < a.bottom && a.top < b.bottom;
+              return sameRow && a.left + name.scrollWidth > b.left + 1;
+            }"""
+        )
+    )
+
+
 def heading_fonts(page: Any) -> list[str]:
     """The platform fonts Chromium really used to draw the page's first <h1> (DevTools protocol)."""
     cdp = page.context.new_cdp_session(page)

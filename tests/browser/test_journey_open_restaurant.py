@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.support import DemoServer, Staff, login_staff, no_horizontal_overflow, read_sms_code
+from tests.browser.support import DemoServer, Staff, header_tools_overlap_brand, login_staff, no_horizontal_overflow, read_sms_code
 from tests.browser.test_journey_food_licence import _act, _open_case, _pdf, _png
 from tests.browser.test_once_only import DEMO_PASSWORD, _enterprise
 
@@ -95,6 +95,7 @@ class Shots:
         if phone:
             fits, width = no_horizontal_overflow(page, PHONE_WIDTH)
             assert fits, f"{page.url} is {width}px wide on a {PHONE_WIDTH}px phone"
+            assert not header_tools_overlap_brand(page), f"the header tools overlap the portal name on {page.url}"
         if WRITE_PNGS:
             page.evaluate("document.fonts.ready")
             page.screenshot(path=str(SHOTS / f"onething-journey-{self.step:02d}-{name}.png"), full_page=True)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
 
-from tests.browser.support import DESKTOP, MOBILE, DemoServer, SignedIn, heading_fonts, no_horizontal_overflow
+from tests.browser.support import DESKTOP, MOBILE, DemoServer, SignedIn, header_tools_overlap_brand, heading_fonts, no_horizontal_overflow
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -158,6 +158,7 @@ def _check_layout(page: Any, width: int, text: str) -> None:
     assert fits, f"{page.url} is {scroll_width}px wide in a {width}px viewport"
     unwrapped = page.locator("main table:not(.table-wrap table)").count()
     assert unwrapped == 0, f"{unwrapped} table(s) outside a scrolling .table-wrap on {page.url}"
+    assert not header_tools_overlap_brand(page), f"the header tools overlap the portal name on {page.url}"
 
 
 def _shoot(page: Any, name: str) -> None:
