@@ -41,14 +41,14 @@ fmt: deps
 	$(UV) run ruff check --fix src tests bench
 
 test: deps assets browser lint
-	$(UV) run pytest
+	$(UV) run pytest -n 2
 
 # The same suite on PostgreSQL, on a fresh database per run.
 test-pg: deps assets browser
 	@bash scripts/ensure-postgres.sh
 	@db=longgov_test_$$$$_$$(date +%s); \
 	psql "$(PG_URL)/postgres" -qc "CREATE DATABASE $$db" && \
-	LONGGOV_TEST_DATABASE_URL="$(PG_URL)/$$db" $(UV) run pytest; rc=$$?; \
+	LONGGOV_TEST_DATABASE_URL="$(PG_URL)/$$db" $(UV) run pytest -n 2; rc=$$?; \
 	psql "$(PG_URL)/postgres" -qc "DROP DATABASE IF EXISTS $$db WITH (FORCE)" >/dev/null; exit $$rc
 
 bench: deps assets

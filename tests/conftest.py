@@ -7,7 +7,7 @@ import os
 import random
 import re
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,6 +25,7 @@ from longgov.migrations import upgrade
 from longgov.notify.services import latest_message_to
 from longgov.platform import Platform, ServiceContext
 from longgov.timelimits.services import seed_reference_calendar
+from tests.pg_support import pg_admin_url, pg_execute, with_database
 
 PASSWORD = "Correct-horse-9"
 STAFF_PASSWORD = "Staff-password-2024"
@@ -37,9 +38,25 @@ def var_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def settings(var_dir: Path) -> Settings:
+def database_url() -> Iterator[str]:
+    """The test database: SQLite in the session's var dir, or PostgreSQL — one fresh database per xdist worker."""
     url = os.environ.get("LONGGOV_TEST_DATABASE_URL", "")
-    return Settings(mode="test", var_dir=var_dir, database_url=url, session_idle_seconds=1800)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        yield url
+        return
+    admin_url, base = pg_admin_url(url)
+    name = re.sub(r"[^a-z0-9_]", "_", f"{base}_{worker}".lower())[:63]
+    pg_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    try:
+        yield with_database(url, name)
+    finally:
+        pg_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def settings(var_dir: Path, database_url: str) -> Settings:
+    return Settings(mode="test", var_dir=var_dir, database_url=database_url, session_idle_seconds=1800)
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,6 @@ tests' schema. Without /usr/bin/chromium the tests are skipped, unless ``LONGGOV
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 import json
 import os
@@ -30,6 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, MOBILE, DemoServer, SignedIn, parse_demo_output
+from tests.pg_support import pg_admin_url, pg_execute
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -60,31 +59,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _pg_admin_url(url: str) -> tuple[str, str]:
-    """(URL of the server's ``postgres`` database, name of the test database) for a PostgreSQL URL."""
-    parts = urlsplit(re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", url))
-    name = parts.path.lstrip("/") or "longgov_test"
-    return urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, "")), name
-
-
-async def _pg_statements(admin_url: str, statements: tuple[str, ...]) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url, timeout=10)
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-def _pg_execute(admin_url: str, *statements: str) -> None:
-    """Run statements on the server's maintenance database, in a thread of its own: Playwright's
-    sync API keeps an event loop running in this thread, so asyncio.run() cannot be used here."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, _pg_statements(admin_url, statements)).result(timeout=60)
-
-
 @contextlib.contextmanager
 def _browser_database() -> Iterator[str | None]:
     """A fresh PostgreSQL database for the browser server when the suite runs on PostgreSQL."""
@@ -92,15 +66,15 @@ def _browser_database() -> Iterator[str | None]:
     if not url:
         yield None
         return
-    admin_url, base = _pg_admin_url(url)
+    admin_url, base = pg_admin_url(url)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     name = re.sub(r"[^a-z0-9_]", "_", f"{base}_browser{'_' + worker if worker else ''}".lower())[:63]
-    _pg_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    pg_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     parts = urlsplit(url)
     try:
         yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
     finally:
-        _pg_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], deadline: float) -> bool:
