@@ -5,7 +5,7 @@ opens the bundle, answers the scenario guide (a contradicting answer first), fil
 fields come from the 营业执照, uploads each material once (the 营业执照 itself is 免提交) and submits once. Three
 departments of 城关区 handle their items in their own workbench: 市场监管 (食品经营许可) asks for a correction first,
 城管 (户外广告设施设置审批) and the 消防 check are approved; each case page shows the bundle and its sibling items.
-The founder reads one combined correction notice, corrects on the item's own page, follows one timeline across the
+The founder reads one combined correction notice, corrects and resubmits on the case page, follows one timeline across the
 departments and downloads every result in one ZIP.
 
 The staff accounts are created for this test with ``longgov users create-staff`` against the server's database. PNGs
@@ -259,7 +259,7 @@ def test_an_enterprise_opens_a_restaurant_with_one_guide_one_form_one_submission
     _grant(people[SIGN], applications[SIGN])
     _grant(people[FIRE], applications[FIRE])
 
-    # The founder: one combined correction notice, corrected on the item's own page.
+    # The founder: one combined correction notice.
     case_path = f"/enterprise/onething/cases/{number}"
     _reload_until(founder, server, case_path, f'#members li[data-item="{FIRE}"]', "已准予")
     expect(founder.locator("[data-field=status]")).to_contain_text("待补正")
@@ -267,16 +267,16 @@ def test_an_enterprise_opens_a_restaurant_with_one_guide_one_form_one_submission
     expect(corrections).to_contain_text("食品安全规章制度目录（加盖公章）")
     expect(founder.locator(f'#members li[data-item="{SIGN}"]')).to_have_attribute("data-state", "granted")
     shot(founder, "correction")
-    corrections.get_by_role("button", name="去补正并重新提交").click()  # a link styled as a button
-    founder.wait_for_url(re.compile(rf"/enterprise/applications/{re.escape(applications[FOOD])}"))
-    resubmit = founder.locator("#resubmit")
-    rules = resubmit.locator("li", has_text="规章制度目录")
+    # Corrected on the case page itself: the sealed file uploaded there, every item in correction resubmitted at once.
+    rules = corrections.locator("li[data-material]", has_text="规章制度目录")
     rules.get_by_label(re.compile("^选择文件：")).set_input_files({"name": "rules-sealed.pdf", "mimeType": "application/pdf", "buffer": _pdf("rules sealed")})
     rules.get_by_role("button", name=re.compile("上传")).click()
-    expect(founder.get_by_text("已上传“食品安全自查")).to_be_visible()
-    founder.locator("#resubmit").get_by_label("补正说明").fill("已上传加盖公章的规章制度目录。")
-    founder.locator("#resubmit").get_by_role("button", name="补正后重新提交").click()
-    expect(founder.locator("#resubmit")).to_have_count(0)
+    expect(founder.locator("#message")).to_contain_text("已上传补正材料“食品安全自查")
+    expect(founder.locator("#corrections li[data-material]", has_text="规章制度目录")).to_contain_text("rules-sealed.pdf")
+    shot(founder, "correction-uploaded")
+    founder.locator("#corrections-form").get_by_label("补正说明").fill("已上传加盖公章的规章制度目录。")
+    founder.locator("#corrections-form").get_by_role("button", name=re.compile("补正后一并提交")).click()
+    expect(founder.locator("#corrections")).to_have_count(0)
 
     _grant(market, applications[FOOD])
 

@@ -1011,6 +1011,13 @@ async def _start_process(ctx: ServiceContext, application: Application, item: It
     await tasks.sync(ctx.session, application)
 
 
+async def resubmit(ctx: ServiceContext, application_id: uuid.UUID, note: str) -> ApplicationView:
+    """The applicant's resubmission after a 补正 request, for other domains (一件事 resubmits several at once)."""
+    from longgov.applications import casework  # noqa: PLC0415 - casework builds on this module; the step is its to complete
+
+    return await casework.resubmit(ctx, application_id, note)
+
+
 async def lock_own(ctx: ServiceContext, application_id: uuid.UUID) -> Application:
     """For casework: the caller's own application, row-locked."""
     return await _lock_own(ctx, application_id)

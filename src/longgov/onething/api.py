@@ -11,7 +11,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from longgov.applications.schemas import IDEMPOTENCY_KEY_PATTERN
+from longgov.applications.schemas import IDEMPOTENCY_KEY_PATTERN, MaterialView
 from longgov.applications.services import MAX_MATERIAL_BYTES, UPLOAD_BODY_LIMIT
 from longgov.kernel.errors import NotFound, ValidationFailed
 from longgov.onething import keyitems, metrics, services
@@ -24,6 +24,7 @@ from longgov.onething.schemas import (
     BundleView,
     CaseUpdate,
     CaseView,
+    CorrectionNote,
     DefinitionInput,
     DefinitionProblem,
     FormPatch,
@@ -47,6 +48,7 @@ _KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 _CODE = re.compile(BUNDLE_CODE_PATTERN)
 _BASIC = re.compile(BASIC_CODE_PATTERN)
 _MATERIAL = re.compile(r"^[0-9a-f]{16}$")
+_INDEX = re.compile(r"^[0-9]{1,3}$")
 _MAX_ANSWERS = 30
 _MAX_ANSWER_CHARS = 40
 
@@ -72,8 +74,8 @@ def _idempotency_key(value: str | None) -> str | None:
     return value
 
 
-async def _read_upload(request: Request[Any, Any, Any]) -> tuple[str, str, bytes]:
-    """(merged material key, file name, bytes) of a multipart upload; anything else is a 400."""
+async def _read_upload(request: Request[Any, Any, Any], *, pattern: re.Pattern[str] | None = None) -> tuple[str, str, bytes]:
+    """(material: a merged material's key or ``pattern``'s match, file name, bytes) of a multipart upload; anything else is a 400."""
     try:
         form = await request.form()
     except Exception as exc:
@@ -82,7 +84,7 @@ async def _read_upload(request: Request[Any, Any, Any]) -> tuple[str, str, bytes
     key = str(form.get("material", ""))
     if not isinstance(upload, UploadFile):
         raise ValidationFailed("请选择要上传的文件", code="no_file", details={"file": "请选择要上传的文件"}, status_code=400)
-    if not _MATERIAL.match(key):
+    if not (pattern or _MATERIAL).match(key):
         raise ValidationFailed("请指明是哪一项材料", code="unknown_material", details={"material": "请指明材料"})
     data = await upload.read(MAX_MATERIAL_BYTES + 1)
     return key, upload.filename or "", data
@@ -195,6 +197,24 @@ class OnethingCasesController(Controller):
     async def resume(self, ctx: Ctx, case_id: FromPath[str], data: JSONBody[FormPatch]) -> CaseView:
         """Continue the items waiting for the applicant, with the values they need (upload missing materials first)."""
         return await services.resume(ctx, services.parse_case_id(case_id), data.form)
+
+    @post(
+        "/{case_id:str}/corrections/{application_id:str}/materials",
+        operation_id="onethingUploadCorrection",
+        opt=require(Permission.ApplicationsOwnSubmit),
+        status_code=201,
+        request_max_body_size=UPLOAD_BODY_LIMIT,
+    )
+    async def upload_correction(self, request: Request[Any, Any, Any], ctx: Ctx, case_id: FromPath[str], application_id: FromPath[str]) -> MaterialView:
+        """Upload a corrected material of an item in correction (multipart ``material`` = the item's material index, ``file``)."""
+        target = services.parse_case_id(case_id)
+        index, filename, data = await _read_upload(request, pattern=_INDEX)
+        return await services.upload_correction(ctx, target, services.parse_case_id(application_id), int(index), (filename, data))
+
+    @post("/{case_id:str}/corrections", operation_id="onethingResubmitCorrections", opt=require(Permission.ApplicationsOwnSubmit), status_code=200)
+    async def resubmit_corrections(self, ctx: Ctx, case_id: FromPath[str], data: JSONBody[CorrectionNote]) -> CaseView:
+        """一次补正: resubmit every item whose department asked for a correction, together; 409 when none is in correction."""
+        return await services.resubmit_corrections(ctx, services.parse_case_id(case_id), data.note)
 
     @post("/{case_id:str}/members/{basic_code:str}/reapply", operation_id="onethingReapply", opt=require(Permission.ApplicationsOwnSubmit), status_code=200)
     async def reapply(self, ctx: Ctx, case_id: FromPath[str], basic_code: FromPath[str], data: JSONBody[FormPatch]) -> CaseView:

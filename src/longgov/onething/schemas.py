@@ -311,6 +311,12 @@ class CaseUpdate(StrictModel):
     prefill_confirmed: bool | None = None
 
 
+class CorrectionNote(StrictModel):
+    """一次补正: what the applicant says about the corrections resubmitted together."""
+
+    note: str = Field(default="", max_length=2000)
+
+
 class FormPatch(StrictModel):
     """Values to add to the case's form before continuing (fields a later item needs, a corrected value)."""
 

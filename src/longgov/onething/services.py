@@ -1813,6 +1813,47 @@ async def reapply(ctx: ServiceContext, case_id: uuid.UUID, basic_code: str, patc
     return await _case_view(ctx, case)
 
 
+async def _in_correction(ctx: ServiceContext, case: BundleCase) -> list[BundleCaseMember]:
+    return [m for m in await _members(ctx, case) if m.state == CORRECTION and m.application_id is not None]
+
+
+async def correction_materials(ctx: ServiceContext, view: CaseView) -> list[tuple[MemberView, list[MaterialView]]]:
+    """The items of a case (as read by its applicant) a department asked to correct, each with its application's materials."""
+    return [
+        (member, (await applications.get_mine(ctx, member.application_id)).materials)
+        for member in view.members
+        if member.state == CORRECTION and member.application_id is not None
+    ]
+
+
+async def upload_correction(ctx: ServiceContext, case_id: uuid.UUID, application_id: uuid.UUID, index: int, file: tuple[str, bytes]) -> MaterialView:
+    """Upload a corrected material (``file``: name and bytes) of one item of the case while its department waits for the correction."""
+    case = await _lock_own(ctx, case_id)
+    member = next((m for m in await _in_correction(ctx, case) if m.application_id == application_id), None)
+    if member is None:
+        raise Conflict("该事项当前不需要补正材料", code="not_in_correction", details={"application": str(application_id)})
+    material = await applications.upload_material(ctx, application_id, index, *file)
+    _case_event(ctx, case, "correction_uploaded", f"上传补正材料“{material.name}”", item_name=member.item_name, filename=material.filename)
+    return material
+
+
+async def resubmit_corrections(ctx: ServiceContext, case_id: uuid.UUID, note: str) -> CaseView:
+    """一次补正: resubmit every item whose department asked for a correction, in one step; all or none."""
+    case = await _lock_own(ctx, case_id)
+    members = await _in_correction(ctx, case)
+    if not members:
+        raise Conflict("没有需要补正的事项", code="nothing_to_correct")
+    text = note.strip()[:2000] or "已按一次性告知补正材料"
+    for member in members:
+        if member.application_id is not None:  # always: only started members are in correction
+            await applications.resubmit(ctx, member.application_id, text)
+    names = [m.item_name for m in members]
+    _case_event(ctx, case, "corrections_resubmitted", f"补正后一并重新提交{len(members)}个事项", items=names, note=text)
+    _audit_case(ctx, events.CORRECTIONS_RESUBMITTED, case, items=[m.item_code for m in members])
+    await _advance(ctx, case)
+    return await _case_view(ctx, case)
+
+
 # --- results -------------------------------------------------------------------------------------------
 
 

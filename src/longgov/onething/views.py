@@ -521,7 +521,7 @@ async def _case_page(request: Request[Any, Any, Any], ctx: Ctx, number: str, *, 
         portal_base=f"/{_portal(request)}",
         awaiting=awaiting,
         failed=failed,
-        corrections=[m for m in case.members if m.state == services.CORRECTION],
+        corrections=await services.correction_materials(ctx, case),
         results=[(m, r) for m in case.members for r in m.results],
         may_upload=bool(awaiting or failed),
         provided_titles=_PROVIDED_TITLES,
@@ -553,6 +553,46 @@ async def case_upload_page(request: Request[Any, Any, Any], ctx: Ctx, number: Fr
     """Upload a merged material again while an item waits for the applicant or may be applied for again."""
     message, error = await _upload(request, ctx, await _case_ref(ctx, number))
     return await _case_page(request, ctx, number[:20], message=message, error=error)
+
+
+@post(
+    ["/citizen/onething/cases/{number:str}/corrections/materials", "/enterprise/onething/cases/{number:str}/corrections/materials"],
+    operation_id="pageOnethingCorrectionUpload",
+    opt=_SUBMIT,
+    include_in_schema=False,
+    request_max_body_size=applications.UPLOAD_BODY_LIMIT,
+)
+async def correction_upload_page(request: Request[Any, Any, Any], ctx: Ctx, number: FromPath[str]) -> Template:
+    """Upload a corrected material of one item in correction, on the case page."""
+    target = await _case_ref(ctx, number)
+    try:
+        key, filename, data = await _read_file(request)
+        application = str((await request.form()).get("application", ""))[:40]
+        if not key.isdigit():
+            raise ValidationFailed("请指明是哪一项材料", code="unknown_material", status_code=400)
+        material = await services.upload_correction(ctx, target, services.parse_case_id(application), int(key), (filename, data))
+    except AppError as error:
+        await ctx.session.rollback()
+        return await _case_page(request, ctx, number[:20], error=error)
+    return await _case_page(request, ctx, number[:20], message=f"已上传补正材料“{material.name}”：{material.filename}")
+
+
+@post(
+    ["/citizen/onething/cases/{number:str}/corrections", "/enterprise/onething/cases/{number:str}/corrections"],
+    operation_id="pageOnethingResubmitCorrections",
+    opt=_SUBMIT,
+    include_in_schema=False,
+)
+async def corrections_page(request: Request[Any, Any, Any], ctx: Ctx, number: FromPath[str]) -> Response[Any] | Template:
+    """一次补正: resubmit every item in correction together."""
+    target = await _case_ref(ctx, number)
+    posted = await _posted(request)
+    try:
+        await services.resubmit_corrections(ctx, target, posted.get("note", "")[:2000])
+    except AppError as error:
+        await ctx.session.rollback()
+        return await _case_page(request, ctx, number[:20], error=error)
+    return redirect(f"{_base(request)}/cases/{number[:20]}")
 
 
 @post(
@@ -757,6 +797,8 @@ route_handlers = [
     mine_page,
     case_page,
     case_upload_page,
+    correction_upload_page,
+    corrections_page,
     resume_page,
     reapply_page,
     manage_page,
