@@ -148,6 +148,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
             "portal": portal,
             "portal_info": PORTALS[portal],  # type: ignore[index]
             "nav": [],
+            "nav_current": None,
             "principal": current_principal(request),
             "a11y": request.cookies.get("lg_a11y") == "1",
             "layout": "layout.html",

@@ -34,11 +34,13 @@ def page(request: Request[Any, Any, Any], template: str, portal: Portal, *, stat
     principal = current_principal(request)
     permissions = principal.permissions if principal else frozenset()
     is_htmx = request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+    nav = nav_for(modules_of(request), portal, permissions)
     base = {
         "request": request,
         "portal": portal,
         "portal_info": PORTALS[portal],
-        "nav": nav_for(modules_of(request), portal, permissions),
+        "nav": nav,
+        "nav_current": current_entry([e.path for e in nav], request.url.path, PORTALS[portal]["home"]),
         "principal": principal,
         "a11y": request.cookies.get(A11Y_COOKIE) == "1",
         "layout": "partials/fragment.html" if is_htmx else "layout.html",
@@ -46,6 +48,14 @@ def page(request: Request[Any, Any, Any], template: str, portal: Portal, *, stat
     }
     base.update(context)
     return Template(template_name=template, context=base, status_code=status_code)
+
+
+def current_entry(paths: list[str], here: str, home: str) -> str | None:
+    """The navigation entry of this page: the exact one, else the longest section holding it (the portal home holds only itself)."""
+    if here in paths:
+        return here
+    holding = [p for p in paths if p != home and here.startswith(p.rstrip("/") + "/")]
+    return max(holding, key=len, default=None)
 
 
 def redirect(path: str) -> Redirect:

@@ -169,6 +169,9 @@ async def test_the_key_item_pages_show_the_list_and_save_the_form(seeded, new_cl
     r = await market.client.get("/workbench/onething/key-items/open_restaurant")
     assert r.status_code == 200
     assert 'id="edit-key-item"' in r.text
+    # Only the key-item list is the current nav entry, not 一件事管理 whose path holds it.
+    assert r.text.count('aria-current="page"') == 1
+    assert 'aria-current="page">重点事项清单</a>' in r.text
     csrf = {"x-csrftoken": market.headers["x-csrftoken"]}
     form = {
         "participating": "城关区城市管理综合执法局\n城关区消防救援大队",

@@ -66,7 +66,7 @@ async def test_restaurant_before_and_after_are_computed_from_the_definition_the_
         # which the registration asks for and the food licence would take from the licence).
         "fields_typed": (36, 26, None),
         # 3 + 6 + 6 + 6; the bundle: one submission, 当场办结 then the four staff steps of one of the parallel items, one collection.
-        "steps": (21, 7, 4),
+        "steps": (21, 7, 7),
         # One after another 0 + 5 + 5 + 5; the critical path: the registration, then the three in parallel.
         "days": (15, 5, 5),
     }
@@ -74,7 +74,21 @@ async def test_restaurant_before_and_after_are_computed_from_the_definition_the_
     steps = next(m for m in body["metrics"] if m["metric"] == "steps")
     assert steps["reduction"] == 14
     assert steps["percent"] == 66.7
-    assert body["targets"] == {"days": 5, "materials": 6, "visits": 0, "steps": 4}
+    assert body["targets"] == {"days": 5, "materials": 6, "visits": 0, "steps": 7}
+
+
+async def test_every_shipped_bundle_as_designed_meets_its_steps_target(client, seeded):
+    """The steps target counts what the metric counts (submission, staff steps on the longest chain, one collection).
+
+    A bundle whose own design cannot meet it would be flagged at every review whatever its departments do.
+    """
+    await _seed_bundles(seeded)
+    for definition in onething.shipped_definitions():
+        r = await client.get(f"/api/v1/onething/bundles/{definition['code']}/metrics")
+        assert r.status_code == 200, r.text
+        _, after, target = _by_metric(r.json())["steps"]
+        assert target is not None
+        assert after <= target, definition["code"]
 
 
 async def test_given_answers_choose_the_scenario_and_bad_answers_are_refused(client, seeded):
