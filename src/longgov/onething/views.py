@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -555,6 +555,16 @@ async def case_upload_page(request: Request[Any, Any, Any], ctx: Ctx, number: Fr
     return await _case_page(request, ctx, number[:20], message=message, error=error)
 
 
+async def _then_case(request: Request[Any, Any, Any], ctx: Ctx, number: str, action: Awaitable[object]) -> Response[Any] | Template:
+    """Run an applicant's action on the case, then back to the case page; a refusal is shown there and nothing of it stays."""
+    try:
+        await action
+    except AppError as error:
+        await ctx.session.rollback()
+        return await _case_page(request, ctx, number[:20], error=error)
+    return redirect(f"{_base(request)}/cases/{number[:20]}")
+
+
 @post(
     ["/citizen/onething/cases/{number:str}/corrections/materials", "/enterprise/onething/cases/{number:str}/corrections/materials"],
     operation_id="pageOnethingCorrectionUpload",
@@ -587,12 +597,7 @@ async def corrections_page(request: Request[Any, Any, Any], ctx: Ctx, number: Fr
     """一次补正: resubmit every item in correction together."""
     target = await _case_ref(ctx, number)
     posted = await _posted(request)
-    try:
-        await services.resubmit_corrections(ctx, target, posted.get("note", "")[:2000])
-    except AppError as error:
-        await ctx.session.rollback()
-        return await _case_page(request, ctx, number[:20], error=error)
-    return redirect(f"{_base(request)}/cases/{number[:20]}")
+    return await _then_case(request, ctx, number, services.resubmit_corrections(ctx, target, posted.get("note", "")[:2000]))
 
 
 @post(
@@ -608,12 +613,7 @@ async def resume_page(request: Request[Any, Any, Any], ctx: Ctx, number: FromPat
     posted = await _posted(request)
     # Only what was typed now: an unticked box or an empty field changes nothing.
     patch = {k: v for k, v in applications.coerce_posted(form.json_schema, posted).items() if str(posted.get(k, "")).strip()}
-    try:
-        await services.resume(ctx, target, patch)
-    except AppError as error:
-        await ctx.session.rollback()
-        return await _case_page(request, ctx, number[:20], error=error)
-    return redirect(f"{_base(request)}/cases/{number[:20]}")
+    return await _then_case(request, ctx, number, services.resume(ctx, target, patch))
 
 
 @post(
@@ -626,12 +626,7 @@ async def reapply_page(request: Request[Any, Any, Any], ctx: Ctx, number: FromPa
     """Apply again, within the bundle, for an item that was refused or denied; the results already obtained stay."""
     target = await _case_ref(ctx, number)
     posted = await _posted(request)
-    try:
-        await services.reapply(ctx, target, posted.get("item", "")[:40], {})
-    except AppError as error:
-        await ctx.session.rollback()
-        return await _case_page(request, ctx, number[:20], error=error)
-    return redirect(f"{_base(request)}/cases/{number[:20]}")
+    return await _then_case(request, ctx, number, services.reapply(ctx, target, posted.get("item", "")[:40], {}))
 
 
 # --- staff: bundle definitions ---------------------------------------------------------------------------

@@ -46,35 +46,29 @@ async def _materials(client, headers, application_id):
     return {m["name"]: m for m in r.json()["materials"]}
 
 
+async def _upload(client, headers, case, application_id, material, name="补正材料.pdf", content=PDF):
+    return await client.post(
+        f"/api/v1/onething/cases/{case['id']}/corrections/{application_id}/materials",
+        headers=headers,
+        data={"material": material},
+        files={"file": (name, content, "application/pdf")},
+    )
+
+
 async def test_both_corrections_are_uploaded_on_the_case_and_resubmitted_in_one_step(client, new_client, seeded, bundle, make_person, make_staff):
     headers, case, market, urban = await _both_in_correction(client, new_client, seeded, bundle, make_person, make_staff)
     food, sign = member(case, FOOD), member(case, SIGN)
     rules = next(m for m in (await _materials(client, headers, food["application_id"])).values() if "规章制度" in m["name"])
-    r = await client.post(
-        f"/api/v1/onething/cases/{case['id']}/corrections/{food['application_id']}/materials",
-        headers=headers,
-        data={"material": str(rules["index"])},
-        files={"file": ("规章制度目录（盖章）.pdf", PDF, "application/pdf")},
-    )
+    r = await _upload(client, headers, case, food["application_id"], str(rules["index"]), "规章制度目录（盖章）.pdf")
     assert r.status_code == 201, r.text
     assert r.json()["filename"] == "规章制度目录（盖章）.pdf"
     assert (await _materials(client, headers, food["application_id"]))[rules["name"]]["filename"] == "规章制度目录（盖章）.pdf"
 
     # An upload naming no material index, or an item of the case that is not in correction, is refused.
-    r = await client.post(
-        f"/api/v1/onething/cases/{case['id']}/corrections/{member(case, REGISTRATION)['application_id']}/materials",
-        headers=headers,
-        data={"material": "0"},
-        files={"file": ("x.pdf", PDF, "application/pdf")},
-    )
+    r = await _upload(client, headers, case, member(case, REGISTRATION)["application_id"], "0")
     assert r.status_code == 409
     assert r.json()["code"] == "not_in_correction"
-    r = await client.post(
-        f"/api/v1/onething/cases/{case['id']}/corrections/{food['application_id']}/materials",
-        headers=headers,
-        data={"material": "规章"},
-        files={"file": ("x.pdf", PDF, "application/pdf")},
-    )
+    r = await _upload(client, headers, case, food["application_id"], "规章")
     assert r.status_code == 422
     assert r.json()["code"] == "unknown_material"
 
@@ -149,11 +143,6 @@ async def test_someone_else_cannot_correct_or_resubmit_a_case(client, new_client
     other_headers = {**(await csrf_headers(other)), "accept": "application/json"}
     r = await other.post(f"/api/v1/onething/cases/{case['id']}/corrections", json={"note": ""}, headers=other_headers)
     assert r.status_code == 404
-    r = await other.post(
-        f"/api/v1/onething/cases/{case['id']}/corrections/{member(case, FOOD)['application_id']}/materials",
-        headers=other_headers,
-        data={"material": "0"},
-        files={"file": ("x.pdf", PDF, "application/pdf")},
-    )
+    r = await _upload(other, other_headers, case, member(case, FOOD)["application_id"], "0")
     assert r.status_code == 404
     assert (await get_case(client, headers, case["id"]))["status"] == "awaiting_correction"
