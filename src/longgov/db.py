@@ -8,16 +8,19 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.pool import NullPool
 
 from longgov.config import Settings
-from longgov.kernel.errors import AppError
+from longgov.kernel.errors import AppError, Conflict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -33,6 +36,32 @@ PortableJSON = JSON().with_variant(JSONB(), "postgresql")
 def utcnow() -> datetime:
     """Timezone-aware current UTC time."""
     return datetime.now(UTC)
+
+
+_CHINA = ZoneInfo("Asia/Shanghai")
+_DAILY_LIMIT = 999_999  # six digits a day
+
+
+async def daily_number(session: AsyncSession, counter: Any, prefix: str, *, when: datetime | None = None, what: str = "编号") -> str:  # noqa: ANN401 - any mapped class with ``day`` and ``last_value``
+    """Issue ``prefix`` + yyyymmdd (China time) + a 6-digit daily sequence from ``counter``'s row for the day.
+
+    One atomic ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on the day's counter row: PostgreSQL
+    locks the row until commit, SQLite serialises writers, so workers never share a number; a
+    rolled-back transaction gives its number back.
+    """
+    day = (when or utcnow()).astimezone(_CHINA).strftime("%Y%m%d")
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(counter)
+        .values(day=day, last_value=1)
+        .on_conflict_do_update(index_elements=[counter.day], set_={"last_value": counter.last_value + 1})
+        .returning(counter.last_value)
+    )
+    value = (await session.execute(statement)).scalar_one()
+    if value > _DAILY_LIMIT:
+        raise Conflict(f"今日{what}已用完，请明日再试", code="numbers_exhausted")
+    return f"{prefix}{day}{value:06d}"
 
 
 class UTCDateTime(TypeDecorator[datetime]):

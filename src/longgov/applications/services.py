@@ -26,8 +26,6 @@ from zoneinfo import ZoneInfo
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs in the lock file
 from sqlalchemy import delete, func, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -52,7 +50,7 @@ from longgov.applications.schemas import (
 from longgov.applications.storage import ObjectNotFound, ObjectStorage, storage_for
 from longgov.catalog import services as catalog
 from longgov.catalog.schemas import ItemView, Material
-from longgov.db import after_commit, utcnow
+from longgov.db import after_commit, daily_number, utcnow
 from longgov.identity import services as identity
 from longgov.kernel import events as domain_events
 from longgov.kernel.errors import AppError, Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
@@ -792,24 +790,8 @@ async def material_of(ctx: ServiceContext, application: Application, material_in
 
 
 async def next_number(session: AsyncSession, when: datetime | None = None) -> str:
-    """Issue ``GS`` + yyyymmdd (China time) + a 6-digit daily sequence.
-
-    One atomic ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on the day's counter row: PostgreSQL
-    locks the row until commit, SQLite serialises writers, so workers never share a number.
-    """
-    day = (when or utcnow()).astimezone(_CHINA).strftime("%Y%m%d")
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(ApplicationNumberCounter)
-        .values(day=day, last_value=1)
-        .on_conflict_do_update(index_elements=[ApplicationNumberCounter.day], set_={"last_value": ApplicationNumberCounter.last_value + 1})
-        .returning(ApplicationNumberCounter.last_value)
-    )
-    value = (await session.execute(statement)).scalar_one()
-    if value > 999_999:  # noqa: PLR2004 - six digits a day
-        raise Conflict("今日申请编号已用完，请明日再试", code="numbers_exhausted")
-    return f"GS{day}{value:06d}"
+    """Issue ``GS`` + yyyymmdd (China time) + a 6-digit daily sequence."""
+    return await daily_number(session, ApplicationNumberCounter, "GS", when=when, what="申请编号")
 
 
 @dataclass(frozen=True)

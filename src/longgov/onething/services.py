@@ -23,7 +23,6 @@ import uuid
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,8 +30,6 @@ from zoneinfo import ZoneInfo
 import pydantic
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -41,7 +38,7 @@ from longgov.applications import services as applications
 from longgov.applications.schemas import ApplicationStepRecorded, BundleMember, MaterialView, PrefilledField
 from longgov.catalog import services as catalog
 from longgov.catalog.schemas import ItemView
-from longgov.db import after_commit, utcnow
+from longgov.db import after_commit, daily_number, utcnow
 from longgov.documents import services as documents
 from longgov.identity import services as identity
 from longgov.kernel.errors import AppError, Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
@@ -1354,23 +1351,6 @@ async def read_material(ctx: ServiceContext, case_id: uuid.UUID, key: str) -> tu
 # --- cases: submission and the members' start -----------------------------------------------------------
 
 
-async def _next_number(session: AsyncSession, when: datetime | None = None) -> str:
-    """Issue ``YJS`` + yyyymmdd (China time) + a 6-digit daily sequence, atomically like application numbers."""
-    day = (when or utcnow()).astimezone(_CHINA).strftime("%Y%m%d")
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(BundleCaseNumberCounter)
-        .values(day=day, last_value=1)
-        .on_conflict_do_update(index_elements=[BundleCaseNumberCounter.day], set_={"last_value": BundleCaseNumberCounter.last_value + 1})
-        .returning(BundleCaseNumberCounter.last_value)
-    )
-    value = (await session.execute(statement)).scalar_one()
-    if value > 999_999:  # noqa: PLR2004 - six digits a day
-        raise Conflict("今日一件事编号已用完，请明日再试", code="numbers_exhausted")
-    return f"YJS{day}{value:06d}"
-
-
 @dataclass(frozen=True)
 class CaseSubmission:
     """The submitted case and whether this call submitted it (201) or replayed an earlier submission (200)."""
@@ -1412,7 +1392,7 @@ async def submit_case(ctx: ServiceContext, case_id: uuid.UUID, idempotency_key: 
     missing = _missing_materials(await _merged_materials(ctx, plan, uploads))
     if missing:
         raise ValidationFailed("还有必需的申请材料未上传", code="materials_missing", details=missing)
-    case.number = await _next_number(ctx.session)
+    case.number = await daily_number(ctx.session, BundleCaseNumberCounter, "YJS", what="一件事编号")
     case.status = SUBMITTED
     case.submitted_at = utcnow()
     case.idempotency_key = idempotency_key or None
