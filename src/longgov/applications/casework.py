@@ -458,6 +458,7 @@ async def _issue_licence(ctx: ServiceContext, application: Application, item: It
                 applicant_id_number=None,
                 form=services.decode_form(ctx, application.form_cipher),
                 application_id=application.id,
+                applicant_person_id=application.applicant_person_id,
             )
     except AppError as exc:
         return {"licence_error": exc.message}

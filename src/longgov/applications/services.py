@@ -822,7 +822,11 @@ async def submit(ctx: ServiceContext, application_id: uuid.UUID, idempotency_key
             return Submission(await _view(ctx, earlier), created=False)
     if application.status != DRAFT:
         raise Conflict("该申请已提交", code="already_submitted", details={"number": application.number})
-    _check_form(forms.form_for(application.item_basic_code), _decode_form(ctx, application.form_cipher), partial=False)
+    data = _decode_form(ctx, application.form_cipher)
+    _check_form(forms.form_for(application.item_basic_code), data, partial=False)
+    holder = await licences.holder_problems(ctx, application.item_basic_code, application.applicant_kind, application.applicant_person_id, data)
+    if holder:
+        raise ValidationFailed("申请表填写有误，请按提示修改", code="validation_failed", details=holder)
     item = await catalog.get_version(ctx, application.item_code, application.item_version)
     await _check_materials(ctx, application, item)
     application.number = await next_number(ctx.session)

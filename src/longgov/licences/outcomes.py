@@ -17,7 +17,7 @@ existing 营业执照 (a new version of it, not a new licence). No catalogue ite
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -50,6 +50,22 @@ NEW_USCC = Source(made="uscc")
 
 
 @dataclass(frozen=True)
+class Dependant:
+    """A licence a guardian applies for on behalf of a minor child, when the form's ``when`` field has ``value``.
+
+    The child holds it (``holder_id`` / ``holder_name``), ``fields`` replace the licence fields the child's
+    data fill, and the child must be under ``max_age`` on the grant day (from the ID number's birth date).
+    """
+
+    when: str
+    value: str
+    holder_id: Source
+    holder_name: Source
+    fields: Mapping[str, str | Source] = field(default_factory=dict)
+    max_age: int = 16
+
+
+@dataclass(frozen=True)
 class GrantOutcome:
     """The licence type a grant issues, who holds it and how the form fills it.
 
@@ -66,6 +82,57 @@ class GrantOutcome:
     number: Source | None = None
     number_template: str | None = None
     assign_uscc: str | None = None
+    # A person applies for their own licence: the person the form names must be the applicant (an
+    # organisation, e.g. a hospital for its physician, may name anyone).
+    own: bool = False
+    dependant: Dependant | None = None
+
+    def for_form(self, form_data: Mapping[str, Any]) -> GrantOutcome:
+        """The outcome as the form asks for it: the dependant's holder and fields when applying on a child's behalf."""
+        found = self.dependant
+        if found is None or _text(form_data.get(found.when)) != found.value:
+            return self
+        return replace(self, holder_id=found.holder_id, holder_name=found.holder_name, fields={**self.fields, **found.fields}, own=False)
+
+
+def holder_problem(outcome: GrantOutcome, form_data: Mapping[str, Any], applicant_kind: str, on: date) -> tuple[str, str] | None:
+    """(form field, Chinese message) when the form names a holder this applicant may not apply for; None when it may.
+
+    Whether the named person *is* the applicant needs the identity register: :func:`names_other_person`
+    tells the caller which field to compare.
+    """
+    found = outcome.dependant
+    if found is None or _text(form_data.get(found.when)) != found.value or applicant_kind != "person":
+        return None
+    id_field = found.holder_id.form[0] if found.holder_id.form else ""
+    born = _born_on(_text(form_data.get(id_field)))
+    if born is None:
+        return None  # the form's own pattern check names a malformed number
+    if _age(born, on) >= found.max_age:
+        return id_field, f"为子女申领的，子女应未满{found.max_age}周岁；已满{found.max_age}周岁的请本人申领"
+    return None
+
+
+def names_other_person(outcome: GrantOutcome, form_data: Mapping[str, Any], applicant_kind: str) -> str | None:
+    """The form field whose ID number must be the applicant's own (a person applying for their own licence), else None."""
+    if applicant_kind != "person" or not outcome.own or outcome.holder_id is None or not outcome.holder_id.form:
+        return None
+    name = outcome.holder_id.form[0]
+    return name if _text(form_data.get(name)) else None
+
+
+def _born_on(id_number: str) -> date | None:
+    """The birth date an 18-digit resident ID number carries (None when it carries none)."""
+    if len(id_number) != 18:  # noqa: PLR2004 - GB 11643
+        return None
+    try:
+        return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _text(value: object) -> str:
@@ -107,9 +174,9 @@ _BUSINESS_LICENCE_FIELDS: dict[str, str | Source] = {
 }
 
 
-def _held_by_named_person(type_key: str, fields: dict[str, str | Source]) -> GrantOutcome:
-    """A licence of the person the form names in ``name`` and ``id_number`` (pre-filled from their 居民身份证)."""
-    return GrantOutcome(type_key, holder="person", holder_id=form("id_number"), holder_name=form("name"), fields=fields)
+def _held_by_named_person(type_key: str, fields: dict[str, str | Source], dependant: Dependant | None = None) -> GrantOutcome:
+    """A licence of the person the form names in ``name`` and ``id_number`` (pre-filled from their 居民身份证): the applicant, if a person."""
+    return GrantOutcome(type_key, holder="person", holder_id=form("id_number"), holder_name=form("name"), fields=fields, own=True, dependant=dependant)
 
 
 OUTCOMES: dict[str, GrantOutcome] = {
@@ -184,10 +251,18 @@ OUTCOMES: dict[str, GrantOutcome] = {
             "business_scope": "business_scope",
         },
     ),
-    # 社会保障卡申领 → 社会保障卡 (the social security number is the resident ID number).
+    # 社会保障卡申领 → 社会保障卡 (the social security number is the resident ID number); a guardian may apply
+    # for a child under 16, who then holds the card (e.g. the newborn, once 出生登记 gave the ID number).
     "620H0011000000": _held_by_named_person(
         "social_security_card",
         {"name": "name", "social_security_number": "id_number", "issuing_bank": "issuing_bank", "card_issued_on": ISSUED_ON},
+        Dependant(
+            when="cardholder",
+            value="未满16周岁的子女",
+            holder_id=form("child_id_number"),
+            holder_name=form("child_name"),
+            fields={"name": "child_name", "social_security_number": "child_id_number"},
+        ),
     ),
     # 出生医学证明办理 → 出生医学证明, kept in the mother's wallet (the newborn has no ID number yet).
     "620B0021000000": GrantOutcome(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -1542,6 +1542,30 @@ async def check_page(ctx: ServiceContext, identifier: str, code: str | None) -> 
 # --- licences produced by granted applications ----------------------------------------------------
 
 
+async def holder_problems(
+    ctx: ServiceContext, item_basic_code: str, applicant_kind: str, applicant_person_id: uuid.UUID | None, form: Mapping[str, Any]
+) -> dict[str, str]:
+    """Form field → Chinese message where the licence a grant would issue goes to someone this applicant may not apply for.
+
+    A person applies for their own 教师资格证, 医师执业证书, 结婚证 or 社会保障卡 (the ID number the form names
+    is theirs), or, where the item allows, for their child under 16. Empty when nothing is wrong or the item issues no licence.
+    """
+    outcome = outcomes.outcome_of(item_basic_code)
+    if outcome is None:
+        return {}
+    outcome = outcome.for_form(form)
+    found = outcomes.holder_problem(outcome, form, applicant_kind, today())
+    if found is not None:
+        return {found[0]: found[1]}
+    field_name = outcomes.names_other_person(outcome, form, applicant_kind)
+    if field_name is None:
+        return {}
+    named = await identity.principal_by_login(ctx, "person", str(form[field_name]).strip().upper())
+    if named is None or applicant_person_id is None or named.person_id != applicant_person_id:
+        return {field_name: "应填写申请人本人的公民身份号码（本事项由本人申请）"}
+    return {}
+
+
 async def issue_for_grant(
     ctx: ServiceContext,
     *,
@@ -1552,6 +1576,7 @@ async def issue_for_grant(
     applicant_id_number: str | None,
     form: dict[str, Any],
     application_id: uuid.UUID,
+    applicant_person_id: uuid.UUID | None = None,
 ) -> LicenceView | None:
     """Issue the licence a granted application produces (None when the item produces none).
 
@@ -1564,6 +1589,12 @@ async def issue_for_grant(
     outcome = outcomes.outcome_of(item_basic_code)
     if outcome is None:
         return None
+    outcome = outcome.for_form(form)
+    # Checked at submission too; the form may not have changed since, but the holder's account may have.
+    problems = await holder_problems(ctx, item_basic_code, applicant_kind, applicant_person_id, form)
+    if problems:
+        message = next(iter(problems.values()))
+        raise ValidationFailed(f"持证主体与申请人不符：{message}", code="holder_not_applicant", details=problems)
     licence_type = _require_type(outcome.type_key)
     issuer = await _issuer(ctx, issuer_organisation_code, licence_type)
     issued = today()

@@ -102,10 +102,12 @@ async def test_a_value_from_the_real_name_record_names_the_shared_data(client, n
 
 
 async def test_an_application_without_prefill_shows_no_sources(client, seeded, make_person):
-    await login_person(client, seeded, await make_person())
+    person = await make_person(name="钱多多")
+    await login_person(client, seeded, person)
     headers = {**(await csrf_headers(client)), "accept": "application/json"}
     code = await item_code(seeded, SOCIAL_SECURITY_CARD)
-    form = {"name": "钱多多", "id_number": "620102199001011234", "issuing_bank": "兰州银行", "contact_name": "钱多多", "contact_phone": "13912345678"}
+    # Typed by hand (the card is the applicant's own: their ID number).
+    form = {"name": "钱多多", "id_number": person.id_number, "issuing_bank": "兰州银行", "contact_name": "钱多多", "contact_phone": "13912345678"}
     draft = (await client.post("/api/v1/applications", json={"item_code": code, "form": form}, headers=headers)).json()
     await upload_all(client, headers, draft)
     submitted = (await client.post(f"/api/v1/applications/{draft['id']}/submit", headers=headers)).json()

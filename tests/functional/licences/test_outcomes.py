@@ -493,6 +493,12 @@ def test_every_mapped_item_names_a_real_type_and_form_fields_its_form_has():
         assert set(outcome.fields) <= keys, code
         assert required <= set(outcome.fields), f"{code}: {required - set(outcome.fields)} unmapped"
         sources = [s for s in (*outcome.fields.values(), outcome.holder_id, outcome.holder_name, outcome.number) if s is not None]
+        if outcome.dependant is not None:
+            found = outcome.dependant
+            assert found.when in properties, code
+            assert found.value in properties[found.when].get("enum", []), code
+            assert set(found.fields) <= keys, code
+            sources += [found.holder_id, found.holder_name, *found.fields.values()]
         for source in sources:
             names = (source,) if isinstance(source, str) else source.form
             assert set(names) <= set(properties), f"{code}: {set(names) - set(properties)} not in its form"

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from longgov.applications.models import Application
 from longgov.identity.codes import make_resident_id, make_uscc
+from longgov.licences.models import Licence
 from longgov.onething import services as onething
 from longgov.platform import ServiceContext
 from tests.conftest import login_enterprise, login_person
@@ -230,3 +231,54 @@ async def test_a_shipped_bundle_runs_from_guide_to_one_result(client, new_client
     assert len(decisions) >= len(case["members"])
     for m in case["members"]:
         assert m["item_name"] in listing
+
+
+async def test_the_newborn_gets_its_own_social_security_card_once_registered(client, new_client, shipped, make_person, make_staff):
+    """新生儿出生 with the card: the parent asks for it on the child's behalf; once 出生登记 is granted the card waits for
+    the child's new ID number, the parent types it, and the card is issued to the child."""
+    mother = await make_person(name="马丽")
+    await login_person(client, shipped, mother)
+    headers = await json_headers(client)
+    answers = {"has_birth_certificate": False, "join_medical_insurance": True, "apply_social_security_card": True}
+    merged = (await client.post("/api/v1/onething/bundles/newborn_birth/form", json={"answers": answers}, headers=headers)).json()
+    assert "child_name" in merged["later"]
+    assert "child_id_number" not in merged["json_schema"]["required"]
+    form = fill(merged, {"name": mother.name, "id_number": mother.id_number}, seed=3)
+    form.pop("child_id_number")  # not known before 出生登记
+    form |= {"baby_name": "马小宝", "mother_name": mother.name, "mother_id_number": mother.id_number, "cardholder": "未满16周岁的子女"}
+    form |= {"birth_time": "2026-11-20 08:42", "name": mother.name, "id_number": mother.id_number}
+    r = await client.post("/api/v1/onething/cases", json={"bundle_code": "newborn_birth", "answers": answers, "form": form}, headers=headers)
+    assert r.status_code == 201, r.text
+    case = r.json()
+    await upload_needed(client, headers, case)
+    case = (await client.post(f"/api/v1/onething/cases/{case['id']}/submit", headers=headers)).json()
+    departments = Departments(new_client, make_staff, shipped)
+    done: set[str] = set()
+
+    async def work() -> dict[str, Any]:
+        current = (await client.get(f"/api/v1/onething/cases/{case['id']}", headers=headers)).json()
+        for _ in range(6):
+            ready = [m for m in current["members"] if m["application_id"] and m["application_id"] not in done and m["state"] == "started"]
+            if not ready:
+                break
+            for m in ready:
+                await departments.work_through(m["application_id"])
+                done.add(m["application_id"])
+            current = (await client.get(f"/api/v1/onething/cases/{case['id']}", headers=headers)).json()
+        return current
+
+    case = await work()
+    card = next(m for m in case["members"] if m["basic_code"] == "620H0011000000")
+    assert case["status"] == "awaiting_applicant", [(m["item_name"], m["state"]) for m in case["members"]]
+    assert card["state"] == "awaiting_applicant"
+    assert "子女公民身份号码" in card["note"]
+    child_id = make_resident_id("620102", date(2026, 11, 20), 41)
+    r = await client.post(f"/api/v1/onething/cases/{case['id']}/resume", json={"form": {"child_id_number": child_id}}, headers=headers)
+    assert r.status_code == 200, r.text
+    case = await work()
+    assert case["status"] == "completed", [(m["item_name"], m["state"]) for m in case["members"]]
+    card = next(m for m in case["members"] if m["basic_code"] == "620H0011000000")
+    async with shipped.db.transaction() as session:
+        row = (await session.execute(select(Licence).where(Licence.application_id == uuid.UUID(card["application_id"])))).scalar_one()
+    assert row.holder_name == "马小宝"
+    assert row.holder_id_masked == f"{child_id[:4]}**********{child_id[-4:]}"
