@@ -206,7 +206,7 @@ def jobs_run(
             return await run_due(platform, jobs)
 
         outcomes = asyncio.run(_with_platform(settings, due))
-    titles = {"ok": "[green]完成[/green]", "failed": "[red]失败[/red]", "skipped": "[yellow]跳过[/yellow]"}
+    titles = {"ok": "[green]完成[/green]", "partial": "[yellow]部分失败[/yellow]", "failed": "[red]失败[/red]", "skipped": "[yellow]跳过[/yellow]"}
     for outcome in outcomes:
         console.print(f"{outcome.name:<36} {titles[outcome.status]}  {outcome.result}")
     if any(o.status == "failed" for o in outcomes):

@@ -1,4 +1,4 @@
-"""Demo 一件事 cases: bundle cases by demo citizens, completed, in progress and partly refused, and a key-item review of them.
+"""Demo 一件事 cases: bundle cases by demo citizens, completed, in progress and partly refused.
 
 我的一件事, the departments' workbenches, the metrics and the key-item pages then show real cases on a
 fresh ``make demo``: 开办餐饮店 completed (the new 营业执照 filling the food licence, one 补正 on the
@@ -30,7 +30,7 @@ from longgov.demo_cases import DEMO_PDF
 from longgov.identity import services as identity
 from longgov.identity.schemas import LoginPortal
 from longgov.licences.demo import DemoPerson, sex_of
-from longgov.onething import keyitems, linked, metrics
+from longgov.onething import linked, metrics
 from longgov.onething import services as onething
 from longgov.onething.schemas import CaseView, NewCase
 from longgov.onething.utilities import OutboxUtilityGateway, Party, Utility
@@ -154,7 +154,10 @@ def _couple(citizens: Sequence[DemoPerson]) -> tuple[DemoPerson, DemoPerson]:
 
 
 async def seed_demo_bundles(ctx: ServiceContext, citizens: Sequence[DemoPerson]) -> int:
-    """Create the demo bundle cases for the demo citizens and review the key items; 0 when the database already has bundle cases."""
+    """Create the demo bundle cases for the demo citizens; 0 when the database already has bundle cases.
+
+    The key-item pages show them in the current period so far (本期至今); the routine review runs when the period ends.
+    """
     if await onething.any_cases(ctx):
         return 0
     seeding = _Seeding(ctx, {})
@@ -164,9 +167,6 @@ async def seed_demo_bundles(ctx: ServiceContext, citizens: Sequence[DemoPerson])
     await _enterprise_in_progress(seeding, citizens[1])
     await _newborn(seeding, mother, father)
     await _home_transfer(seeding, buyer=citizens[2], seller=citizens[3])
-    # The routine review as of the end of this month: the period that holds the cases just completed.
-    today = metrics.china_day(utcnow())
-    await keyitems.review_due(ctx, keyitems.next_boundary(today, "monthly"))
     return 5
 
 

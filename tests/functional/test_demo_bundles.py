@@ -4,7 +4,7 @@ The demo is seeded as ``longgov demo`` seeds it (fewer citizens) on a database o
 开办餐饮店 is completed with every result (the new 营业执照 filling the food licence, a 补正 on the way), the
 second citizen's 企业开办 waits on its accepted registration and their other restaurant has its sign refused,
 the first married couple's newborn is registered, the third citizen's flat is transferred with the utilities
-answering on the timeline; the key-item review measures the completed cases. A second run adds nothing.
+answering on the timeline; the key-item pages measure the completed cases of the current period. A second run adds nothing.
 """
 
 from __future__ import annotations
@@ -200,20 +200,24 @@ async def test_the_flat_is_transferred_and_the_utilities_answer_on_the_timeline(
     assert any(t.startswith("燃气户未能过户") and "欠费86.40元" in t for t in titles), titles
 
 
-async def test_the_key_item_review_measures_the_completed_cases(demo):
+async def test_the_key_items_measure_the_completed_cases_of_the_current_period(demo):
     async with demo.db.transaction() as session:
         ctx = await _as(session, demo, "lz_scjg_leader")
         restaurant = await keyitems.get_key_item(ctx, "open_restaurant")
         newborn = await keyitems.get_key_item(ctx, "newborn_birth")
-    latest = restaurant.reviews[0]
-    # The completed case counts; the partly refused one does not.
-    assert latest.sample_size == 1
-    assert latest.outcome in {"met", "missed"}
-    metrics = {m.metric: m for m in latest.metrics}
+    # No routine review is due yet (the period has not ended); the current period so far counts the completed
+    # case, not the partly refused one.
+    assert restaurant.reviews == []
+    current = restaurant.current
+    assert current is not None
+    assert current.sample_size == 1
+    assert current.outcome in {"met", "missed"}
+    assert current.review_on > current.through
+    metrics = {m.metric: m for m in current.metrics}
     assert metrics["days"].median == 0.0
     assert (metrics["materials"].median or 0) > 0
-    assert restaurant.last_outcome == latest.outcome
-    assert newborn.reviews[0].sample_size == 1
+    assert newborn.current is not None
+    assert newborn.current.sample_size == 1
 
 
 async def test_a_second_run_adds_nothing(demo):

@@ -24,6 +24,6 @@ class JobLease(ModelBase):
     lease_until: Mapped[datetime | None]
     last_started_at: Mapped[datetime | None]
     last_finished_at: Mapped[datetime | None]
-    last_status: Mapped[str | None] = mapped_column(String(12))  # ok | failed
+    last_status: Mapped[str | None] = mapped_column(String(12))  # ok | partial | failed
     last_result: Mapped[str | None] = mapped_column(Text)
     runs: Mapped[int] = mapped_column(Integer, default=0)

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from longgov.db import utcnow
 from longgov.jobs.models import JobLease
-from longgov.kernel.jobs import Job
+from longgov.kernel.jobs import Job, PartlyDone
 from longgov.platform import Platform, ServiceContext
 from longgov.security.audit.service import record, record_now
 
@@ -34,7 +34,7 @@ log = logging.getLogger("longgov.jobs")
 JOB_RUN = "jobs:job:run"
 RESULT_LIMIT = 500
 
-Status = Literal["ok", "failed", "skipped"]
+Status = Literal["ok", "partial", "failed", "skipped"]
 Clock = Callable[[], datetime]
 
 
@@ -104,7 +104,17 @@ async def run_job(platform: Platform, job: Job, *, force: bool = False, holder: 
     try:
         async with platform.db.transaction() as session:
             result = await job.run(ServiceContext(session=session, platform=platform))
-            record(session, JOB_RUN, actor=None, subject_type="job", subject_id=job.name, details={"result": result[:RESULT_LIMIT]})
+            if isinstance(result, PartlyDone):
+                status = "partial"
+            record(
+                session,
+                JOB_RUN,
+                actor=None,
+                subject_type="job",
+                subject_id=job.name,
+                result="failure" if status == "partial" else "success",
+                details={"result": result[:RESULT_LIMIT], "status": status},
+            )
     except Exception as exc:
         log.exception("job %s failed", job.name)
         status, result = "failed", f"{type(exc).__name__}: {exc}"

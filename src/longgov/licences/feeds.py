@@ -46,6 +46,7 @@ from sqlalchemy import delete, select
 
 from longgov.db import utcnow
 from longgov.kernel.errors import NotFound, PermissionDenied, ValidationFailed
+from longgov.kernel.jobs import PartlyDone
 from longgov.licences import events, offline, sealing
 from longgov.licences.canonical import CanonicalisationError, canonical_json, parse_json_object
 from longgov.licences.identifiers import PREFIX, licence_key
@@ -500,7 +501,7 @@ async def pull_status_feeds(ctx: ServiceContext) -> str:
     changed = sum(r.changed for r in results)
     summary = f"外省状态列表 {len(results)} 个：成功 {len(results) - len(failed)}，失败 {len(failed)}；证照状态变更 {changed} 张"
     if failed:
-        summary += "（失败：" + "；".join(f"{r.name} {r.code}" for r in failed) + "）"
+        return PartlyDone(summary + "（失败：" + "；".join(f"{r.name} {r.code}" for r in failed) + "）")
     return summary
 
 

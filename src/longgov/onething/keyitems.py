@@ -48,6 +48,7 @@ from longgov.onething.schemas import (
     BundleItem,
     KeyItemDetail,
     KeyItemFields,
+    KeyItemProgress,
     KeyItemReviewView,
     KeyItemView,
     MetricResult,
@@ -228,18 +229,17 @@ def _view(ctx: ServiceContext, row: KeyItem, lead_department: str) -> KeyItemVie
     )
 
 
-def review_view(row: KeyItemReview) -> KeyItemReviewView:
-    """A stored review as staff read it."""
+def _metric_results(targets: Mapping[str, Any], actuals: Mapping[str, Any], outcomes: Mapping[str, Any]) -> list[MetricResult]:
     results = []
     for metric, title, unit in REVIEWED:
-        actual = row.actuals.get(metric) or {}
-        result = str(row.results.get(metric, NO_TARGET))
+        actual = actuals.get(metric) or {}
+        result = str(outcomes.get(metric, NO_TARGET))
         results.append(
             MetricResult(
                 metric=metric,
                 title=title,
                 unit=unit,
-                target=row.targets.get(metric),
+                target=targets.get(metric),
                 median=actual.get("median"),
                 mean=actual.get("mean"),
                 max=actual.get("max"),
@@ -247,6 +247,12 @@ def review_view(row: KeyItemReview) -> KeyItemReviewView:
                 result_title=METRIC_RESULT_TITLES.get(result, result),
             )
         )
+    return results
+
+
+def review_view(row: KeyItemReview) -> KeyItemReviewView:
+    """A stored review as staff read it."""
+    results = _metric_results(row.targets, row.actuals, row.results)
     return KeyItemReviewView(
         id=row.id,
         bundle_code=row.bundle_code,
@@ -268,7 +274,45 @@ async def _reviews(ctx: ServiceContext, row: KeyItem, limit: int = 120) -> list[
 
 async def _detail(ctx: ServiceContext, row: KeyItem) -> KeyItemDetail:
     names = await _lead_names(ctx, [row])
-    return KeyItemDetail(**_view(ctx, row, names[row.lead_organisation_code]).model_dump(), reviews=await _reviews(ctx, row))
+    view = _view(ctx, row, names[row.lead_organisation_code])
+    return KeyItemDetail(**view.model_dump(), reviews=await _reviews(ctx, row), current=await _progress(ctx, row, metrics.china_day(utcnow())))
+
+
+async def _progress(ctx: ServiceContext, row: KeyItem, today: date) -> KeyItemProgress | None:
+    """本期至今: the current period's completed cases against the targets, for a launched entry."""
+    if row.status != LAUNCHED or row.launched_on is None or row.launched_on > today:
+        return None
+    boundary = next_boundary(today, row.review_cycle)
+    start, _ = period_ending(boundary, row.review_cycle, row.launched_on)
+    cases = await _completed_cases(ctx, row.bundle_code, start, today + timedelta(days=1))
+    targets = _targets(row)
+    # The applications' steps are read as the system, as the routine review reads them.
+    system = ServiceContext(session=ctx.session, platform=ctx.platform, meta=ctx.meta)
+    actuals, results, outcome = assess(targets, await case_actuals(system, cases))
+    return KeyItemProgress(
+        period_start=start,
+        through=today,
+        review_on=boundary,
+        sample_size=len(cases),
+        outcome=outcome,
+        outcome_title=REVIEW_OUTCOME_TITLES.get(outcome, outcome),
+        metrics=_metric_results(targets.model_dump(), actuals, results),
+    )
+
+
+async def _completed_cases(ctx: ServiceContext, code: str, start: date, before: date) -> list[BundleCase]:
+    """The bundle's cases completed from ``start`` up to (not including) ``before``, China days."""
+    query = (
+        select(BundleCase)
+        .where(
+            BundleCase.bundle_code == code,
+            BundleCase.status == metrics.COMPLETED,
+            BundleCase.completed_at >= _china_midnight(start),
+            BundleCase.completed_at < _china_midnight(before),
+        )
+        .order_by(BundleCase.completed_at, BundleCase.id)
+    )
+    return list((await ctx.session.execute(query)).scalars().all())
 
 
 # --- reading and editing -------------------------------------------------------------------------------------
@@ -503,22 +547,7 @@ async def _tell_leaders(ctx: ServiceContext, row: KeyItem, review: KeyItemReview
 
 async def _review(ctx: ServiceContext, row: KeyItem, boundary: date, *, latest: bool) -> KeyItemReview:
     start, end = period_ending(boundary, row.review_cycle, row.launched_on)
-    cases = (
-        (
-            await ctx.session.execute(
-                select(BundleCase)
-                .where(
-                    BundleCase.bundle_code == row.bundle_code,
-                    BundleCase.status == metrics.COMPLETED,
-                    BundleCase.completed_at >= _china_midnight(start),
-                    BundleCase.completed_at < _china_midnight(boundary),
-                )
-                .order_by(BundleCase.completed_at, BundleCase.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    cases = await _completed_cases(ctx, row.bundle_code, start, boundary)
     targets = _targets(row)
     actuals, results, outcome = assess(targets, await case_actuals(ctx, cases))
     review = KeyItemReview(

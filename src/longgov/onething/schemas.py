@@ -607,7 +607,20 @@ class KeyItemReviewView(BaseModel):
     notified: int
 
 
+class KeyItemProgress(BaseModel):
+    """The current review period so far (本期至今): computed when read, not a review; the routine review on ``review_on`` decides."""
+
+    period_start: date
+    through: date
+    review_on: date
+    sample_size: int
+    outcome: str  # met | missed | no_data (so far)
+    outcome_title: str
+    metrics: list[MetricResult]
+
+
 class KeyItemDetail(KeyItemView):
-    """An entry with its review history, newest first."""
+    """An entry with its review history, newest first, and the current period so far (launched entries)."""
 
     reviews: list[KeyItemReviewView]
+    current: KeyItemProgress | None = None

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 
-from longgov.onething import keyitems
+from longgov.onething import keyitems, metrics
 from longgov.onething.models import BundleCase
 from longgov.onething.module import module
 from longgov.platform import ServiceContext
@@ -32,7 +32,7 @@ from tests.functional.onething.conftest import (
 )
 
 
-async def _completed_case(client, new_client, seeded, bundle, make_person, make_staff) -> str:
+async def _completed_case(client, new_client, seeded, bundle, make_person, make_staff, *, backdate: bool = True) -> str:
     """A founder's case (registration, food licence, sign) completed through the departments; the food licence needed one 补正."""
     person, headers = await person_client(client, seeded, make_person)
     case = await submitted_case(client, headers, bundle, person)
@@ -48,6 +48,8 @@ async def _completed_case(client, new_client, seeded, bundle, make_person, make_
     await grant_promised(urban, sign)
     case = await get_case(client, headers, case["id"])
     assert case["status"] == "completed"
+    if not backdate:
+        return str(case["number"])
     # As if submitted the day before the 2025 National Day holiday and completed the day after it.
     async with seeded.db.transaction() as session:
         await session.execute(
@@ -140,6 +142,36 @@ async def test_the_review_measures_completed_cases_flags_a_missed_target_and_tel
     # Each review is audited.
     reviewed = await audits(seeded, "onething:keyitem:review", bundle)
     assert [a.details["outcome"] for a in reviewed] == ["no_data", "missed", "no_data"]
+
+
+async def test_the_current_period_so_far_is_shown_and_is_no_review(client, new_client, seeded, bundle, make_person, make_staff):
+    await _completed_case(client, new_client, seeded, bundle, make_person, make_staff, backdate=False)
+    leader = await staff(new_client, make_staff, ["department_leader"], MARKET)
+    body = {"bundle_code": bundle, "targets": {"days": 5, "materials": 7, "visits": 0, "steps": 6}, "launched_on": "2025-09-01", "status": "launched"}
+    r = await leader.client.post("/api/v1/onething/key-items", json=body, headers=leader.headers)
+    assert r.status_code == 201, r.text
+    today = metrics.china_day(datetime.now(UTC))
+    current = r.json()["current"]
+    assert current["period_start"] == today.replace(day=1).isoformat()
+    assert current["through"] == today.isoformat()
+    assert current["review_on"] == keyitems.next_boundary(today, "monthly").isoformat()
+    assert current["sample_size"] == 1
+    steps = next(m for m in current["metrics"] if m["metric"] == "steps")
+    assert (steps["median"], steps["result"]) == (7.0, "missed")
+    assert current["outcome"] == "missed"
+    # Nothing stored, nobody told, the entry not flagged: only the routine review decides.
+    entry = (await leader.client.get(f"/api/v1/onething/key-items/{bundle}", headers=leader.headers)).json()
+    assert entry["reviews"] == []
+    assert entry["flagged"] is False
+    assert not [m for m in await messages(seeded, leader.fixture.account_id) if m.title.startswith("重点事项未达标")]
+    r = await leader.client.get(f"/workbench/onething/key-items/{bundle}")
+    assert 'data-review="current"' in r.text
+    assert "本期至今" in r.text
+    # A planned entry has no current period.
+    fields = {k: v for k, v in body.items() if k != "bundle_code"}
+    r = await leader.client.put(f"/api/v1/onething/key-items/{bundle}", json={**fields, "status": "planned"}, headers=leader.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["current"] is None
 
 
 async def test_the_scheduled_job_catches_up_and_skips_what_is_not_due(client, new_client, seeded, bundle, make_staff):

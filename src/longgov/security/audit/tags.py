@@ -98,6 +98,7 @@ TAG_TITLES: dict[str, str] = {
     "onething:case:list": "查看我的一件事",
     "onething:case:read": "查看一件事办件",
     "onething:case:resume": "补充信息后继续办理一件事",
+    "onething:case:resubmit-corrections": "一件事补正后一并重新提交",
     "onething:case:submit": "提交一件事申请",
     "onething:case:update": "修改一件事申请草稿",
     "onething:form:propose": "生成一件事合并申请表",
