@@ -1806,6 +1806,16 @@ async def correction_materials(ctx: ServiceContext, view: CaseView) -> list[tupl
     ]
 
 
+async def awaiting_fields(ctx: ServiceContext, view: CaseView) -> set[str]:
+    """The form fields the items waiting for the applicant still lack (their drafts checked in full); empty when none has a draft."""
+    needed: set[str] = set()
+    for member in view.members:
+        if member.state == AWAITING and member.application_id is not None:
+            draft = await applications.get_mine(ctx, member.application_id)
+            needed |= set(applications.form_errors(applications.form_schema(member.basic_code), dict(draft.form), partial=False))
+    return needed
+
+
 async def upload_correction(ctx: ServiceContext, case_id: uuid.UUID, application_id: uuid.UUID, index: int, file: tuple[str, bytes]) -> MaterialView:
     """Upload a corrected material (``file``: name and bytes) of one item of the case while its department waits for the correction."""
     case = await _lock_own(ctx, case_id)

@@ -506,8 +506,10 @@ async def _case_page(request: Request[Any, Any, Any], ctx: Ctx, number: str, *, 
         form = await services.case_form(ctx, case.id)
         names = {m.basic_code: m.item_name for m in case.members}
         context = _form_context(form, names, case.form)
-        # Asked again: what is still empty, including what a predecessor's licence could not fill.
-        fields = [f for f in applications.schema_fields(form.json_schema) if case.form.get(f.name) in (None, "")]
+        # Asked again: what the waiting items' drafts lack (e.g. what a predecessor's licence could not fill), else
+        # whatever is still empty when no draft could be made.
+        needed = await services.awaiting_fields(ctx, case)
+        fields = [f for f in applications.schema_fields(form.json_schema) if (f.name in needed if needed else case.form.get(f.name) in (None, ""))]
         resume = {"resume_fields": fields, "resume_values": case.form, "shared": context["shared"]}
     return page(
         request,

@@ -272,6 +272,12 @@ async def test_the_newborn_gets_its_own_social_security_card_once_registered(cli
     assert case["status"] == "awaiting_applicant", [(m["item_name"], m["state"]) for m in case["members"]]
     assert card["state"] == "awaiting_applicant"
     assert "子女公民身份号码" in card["note"]
+    # The case page asks for just that (not every optional field left empty).
+    page = (await client.get(f"/citizen/onething/cases/{case['number']}")).text
+    resume = page.split('id="resume-form"')[1].split("</form>")[0]
+    assert 'name="child_id_number"' in resume
+    assert 'name="description"' not in resume
+    assert 'name="child_name"' not in resume  # filled from the 出生医学证明 just issued
     child_id = make_resident_id("620102", date(2026, 11, 20), 41)
     r = await client.post(f"/api/v1/onething/cases/{case['id']}/resume", json={"form": {"child_id_number": child_id}}, headers=headers)
     assert r.status_code == 200, r.text
