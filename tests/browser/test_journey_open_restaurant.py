@@ -268,11 +268,13 @@ def test_an_enterprise_opens_a_restaurant_with_one_guide_one_form_one_submission
     expect(founder.locator(f'#members li[data-item="{SIGN}"]')).to_have_attribute("data-state", "granted")
     shot(founder, "correction")
     # Corrected on the case page itself: the sealed file uploaded there, every item in correction resubmitted at once.
-    rules = corrections.locator("li[data-material]", has_text="规章制度目录")
-    rules.get_by_label(re.compile("^选择文件：")).set_input_files({"name": "rules-sealed.pdf", "mimeType": "application/pdf", "buffer": _pdf("rules sealed")})
-    rules.get_by_role("button", name=re.compile("上传")).click()
+    upload = corrections.locator(f'[data-correction-upload="{FOOD}"]')
+    # The material the notice names is already picked.
+    expect(upload.get_by_label("补正哪份材料").locator("option:checked")).to_contain_text("规章制度目录")
+    upload.get_by_label(re.compile("^选择文件：")).set_input_files({"name": "rules-sealed.pdf", "mimeType": "application/pdf", "buffer": _pdf("rules sealed")})
+    upload.get_by_role("button", name="上传").click()
     expect(founder.locator("#message")).to_contain_text("已上传补正材料“食品安全自查")
-    expect(founder.locator("#corrections li[data-material]", has_text="规章制度目录")).to_contain_text("rules-sealed.pdf")
+    expect(founder.locator("#corrections li[data-material]", has_text="食品安全自查")).to_contain_text("rules-sealed.pdf")
     shot(founder, "correction-uploaded")
     founder.locator("#corrections-form").get_by_label("补正说明").fill("已上传加盖公章的规章制度目录。")
     founder.locator("#corrections-form").get_by_role("button", name=re.compile("补正后一并提交")).click()

@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Mapping
 from datetime import datetime
+from difflib import SequenceMatcher
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -21,6 +22,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from longgov.applications import services as applications
+from longgov.applications.schemas import MaterialView
 from longgov.catalog.schemas import PROCESS_TITLES
 from longgov.kernel.errors import AppError, NotFound, ValidationFailed
 from longgov.kernel.registry import Portal
@@ -32,6 +34,7 @@ from longgov.web.deps import Ctx
 from longgov.web.render import page, redirect
 
 PAGE_SIZE = 20
+_MIN_SHARED = 4  # characters a notice and a material name share before one is taken for the other
 _READ = require(Permission.ApplicationsOwnRead)
 _SUBMIT = require(Permission.ApplicationsOwnSubmit)
 _MANAGE = require(Permission.OnethingBundlesManage)
@@ -496,11 +499,23 @@ def _split_timeline(case: CaseView, entries: list[TimelineEntry]) -> tuple[list[
     return handling, preparation
 
 
+def _named_material(missing: list[str], materials: list[MaterialView]) -> int | None:
+    """The material a correction notice most likely means: the longest run of text shared with one of its items (4+ characters)."""
+    best, found = _MIN_SHARED - 1, None
+    for material in materials:
+        for text in missing:
+            match = SequenceMatcher(None, text, material.name, autojunk=False).find_longest_match()
+            if match.size > best:
+                best, found = match.size, material.index
+    return found
+
+
 async def _case_page(request: Request[Any, Any, Any], ctx: Ctx, number: str, *, error: AppError | None = None, message: str | None = None) -> Template:
     case = await services.get_case_by_number(ctx, number)
     handling, preparation = _split_timeline(case, await services.timeline(ctx, case.id))
     awaiting = [m for m in case.members if m.state == services.AWAITING]
     failed = [m for m in case.members if m.may_reapply]
+    corrections = await services.correction_materials(ctx, case)
     resume: dict[str, Any] = {}
     if awaiting:
         form = await services.case_form(ctx, case.id)
@@ -523,7 +538,8 @@ async def _case_page(request: Request[Any, Any, Any], ctx: Ctx, number: str, *, 
         portal_base=f"/{_portal(request)}",
         awaiting=awaiting,
         failed=failed,
-        corrections=await services.correction_materials(ctx, case),
+        corrections=corrections,
+        suggested={m.basic_code: _named_material(m.missing_items, materials) for m, materials in corrections},
         results=[(m, r) for m in case.members for r in m.results],
         may_upload=bool(awaiting or failed),
         provided_titles=_PROVIDED_TITLES,

@@ -6,6 +6,8 @@ in correction or to someone else's case, and a broken upload change nothing.
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import csrf_headers, login_person
 from tests.functional.onething.conftest import (
     FOOD,
@@ -104,6 +106,11 @@ async def test_the_case_page_corrects_both_items_with_one_submission(client, new
     assert "补正后一并提交（2 个事项）" in r.text
     assert "食品安全规章制度目录（加盖公章）" in r.text
     assert "设置场地使用证明（业主盖章）" in r.text
+    # Each item's upload picks the material its notice names.
+    food_form = r.text.split(f'data-correction-upload="{FOOD}"')[1].split("</form>")[0]
+    sign_form = r.text.split(f'data-correction-upload="{SIGN}"')[1].split("</form>")[0]
+    assert re.search(r'<option value="\d+" selected>[^<]*规章制度目录', food_form), food_form
+    assert re.search(r'<option value="\d+" selected>设置场地使用权证明', sign_form), sign_form
 
     page_headers = await csrf_headers(client)
     premises = next(m for m in (await _materials(client, headers, sign["application_id"])).values() if "场地" in m["name"])
