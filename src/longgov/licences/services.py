@@ -189,6 +189,21 @@ async def _next_value(session: AsyncSession, scope: str) -> int:
     raise RuntimeError(msg)
 
 
+async def _take(ctx: ServiceContext, scope: str, count: int = 1) -> int:
+    """Reserve ``count`` values of a shared counter (the first of them) without holding its row until the unit of work ends.
+
+    On PostgreSQL the reservation commits on its own at once, so a long unit of work (a register import of
+    100,000 rows, a slow grant) does not make every other issuer in the province wait on the counter row; a
+    unit of work that rolls back leaves a gap, which status-list positions and licence serials allow. SQLite
+    has one writer at a time anyway, and a second unit of work would wait on the caller's: there the
+    reservation is part of the caller's unit of work.
+    """
+    if ctx.platform.db.kind == "postgresql":
+        async with ctx.platform.db.transaction() as own:
+            return await _reserve(own, scope, count)
+    return await _reserve(ctx.session, scope, count)
+
+
 # --- content -------------------------------------------------------------------------------------
 
 
@@ -368,7 +383,7 @@ async def _create(
     source: str,
     application_id: uuid.UUID | None = None,
 ) -> Licence:
-    serial_value = await _next_value(ctx.session, f"{licence_type.code}:{issuer.code}")
+    serial_value = await _take(ctx, f"{licence_type.code}:{issuer.code}")
     person_id, enterprise_id = await _link(ctx, content.holder_kind, content.holder_id_number)
     number_display = mask_middle(content.number, 4, 4) if licence_type.number_personal else content.number
     licence = Licence(
@@ -381,8 +396,9 @@ async def _create(
         department_kind=issuer.department_kind,
         serial=f"{serial_value:08d}",
         version=1,
-        identifier="",
-        status_index=await _next_value(ctx.session, STATUS_SCOPE),
+        # Known before sealing: a placeholder would make every concurrent issue wait on this row's unique entry.
+        identifier=make_identifier(licence_type.code, issuer.uscc, f"{serial_value:08d}", 1),
+        status_index=await _take(ctx, STATUS_SCOPE),
         number_index=_number_index(ctx, licence_type, content.number),
         number_display=number_display,
         holder_kind=content.holder_kind,
@@ -637,8 +653,8 @@ class _RegisterImport:
         if not fresh:
             return
         ctx, session, licence_type, issuer = self.ctx, self.ctx.session, self.type, self.issuer
-        serial = await _reserve(session, f"{licence_type.code}:{issuer.code}", len(fresh))
-        status_index = await _reserve(session, STATUS_SCOPE, len(fresh))
+        serial = await _take(ctx, f"{licence_type.code}:{issuer.code}", len(fresh))
+        status_index = await _take(ctx, STATUS_SCOPE, len(fresh))
         links: dict[tuple[str, str], tuple[uuid.UUID | None, uuid.UUID | None]] = {}
         for _, content, _ in fresh:
             key = (content.holder_kind, content.holder_id_number)
