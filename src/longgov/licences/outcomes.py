@@ -92,7 +92,7 @@ class GrantOutcome:
         found = self.dependant
         if found is None or _text(form_data.get(found.when)) != found.value:
             return self
-        return replace(self, holder_id=found.holder_id, holder_name=found.holder_name, fields={**self.fields, **found.fields}, own=False)
+        return replace(self, holder_id=found.holder_id, holder_name=found.holder_name, fields={**self.fields, **found.fields})
 
 
 def holder_problem(outcome: GrantOutcome, form_data: Mapping[str, Any], applicant_kind: str, on: date) -> tuple[str, str] | None:
@@ -114,7 +114,10 @@ def holder_problem(outcome: GrantOutcome, form_data: Mapping[str, Any], applican
 
 
 def names_other_person(outcome: GrantOutcome, form_data: Mapping[str, Any], applicant_kind: str) -> str | None:
-    """The form field whose ID number must be the applicant's own (a person applying for their own licence), else None."""
+    """The form field whose ID number must be the applicant's own (a person applying for their own licence, or as a child's guardian), else None.
+
+    Asked of the item's outcome as mapped, before :meth:`GrantOutcome.for_form` puts a dependant in the holder's place.
+    """
     if applicant_kind != "person" or not outcome.own or outcome.holder_id is None or not outcome.holder_id.form:
         return None
     name = outcome.holder_id.form[0]

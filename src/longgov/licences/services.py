@@ -1566,14 +1566,14 @@ async def holder_problems(
     A person applies for their own 教师资格证, 医师执业证书, 结婚证 or 社会保障卡 (the ID number the form names
     is theirs), or, where the item allows, for their child under 16. Empty when nothing is wrong or the item issues no licence.
     """
-    outcome = outcomes.outcome_of(item_basic_code)
-    if outcome is None:
+    original = outcomes.outcome_of(item_basic_code)
+    if original is None:
         return {}
-    outcome = outcome.for_form(form)
-    found = outcomes.holder_problem(outcome, form, applicant_kind, today())
+    found = outcomes.holder_problem(original.for_form(form), form, applicant_kind, today())
     if found is not None:
         return {found[0]: found[1]}
-    field_name = outcomes.names_other_person(outcome, form, applicant_kind)
+    # The applicant's own ID number, also when applying for a child (as the guardian).
+    field_name = outcomes.names_other_person(original, form, applicant_kind)
     if field_name is None:
         return {}
     named = await identity.principal_by_login(ctx, "person", str(form[field_name]).strip().upper())

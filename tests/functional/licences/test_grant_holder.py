@@ -87,6 +87,13 @@ async def test_a_card_for_a_child_of_sixteen_or_more_or_without_the_childs_detai
     r, _ = await _submit(client, seeded, CARD, _card(parent, cardholder=FOR_CHILD))
     assert r.status_code == 422, r.text
     assert r.json()["details"] == {"child_name": "必填", "child_id_number": "必填"}
+    # The guardian is the applicant: someone else's ID number in the guardian's place is refused.
+    other = await make_person(name="王建国")
+    child_id = make_resident_id("620102", date(2020, 6, 1), 17)
+    form = _card(parent, id_number=other.id_number, cardholder=FOR_CHILD, child_name="马小宝", child_id_number=child_id)
+    r, _ = await _submit(client, seeded, CARD, form)
+    assert r.status_code == 422, r.text
+    assert set(r.json()["details"]) == {"id_number"}
 
 
 def test_the_dependant_holder_applies_only_when_the_form_says_so():
@@ -98,7 +105,6 @@ def test_the_dependant_holder_applies_only_when_the_form_says_so():
     child = card.for_form({**own, "cardholder": FOR_CHILD})
     assert child.holder_id == outcomes.form("child_id_number")
     assert child.fields["social_security_number"] == "child_id_number"
-    assert child.own is False
     on = date(2026, 11, 27)
     assert outcomes.holder_problem(child, {**own, "cardholder": FOR_CHILD}, "person", on) is None
     turned = {**own, "cardholder": FOR_CHILD, "child_id_number": "620102201011270000"}
